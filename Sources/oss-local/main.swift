@@ -1,0 +1,1 @@
+print("oss-local: not yet built")
