@@ -30,6 +30,7 @@ let package = Package(
 
         .target(name: "OSSCore", dependencies: ["CCrypto", "CXML"]),
         .target(name: "ObjectStore"),
+        .target(name: "ObjectStoreTesting", dependencies: ["ObjectStore", "OSSCore"]),
         .target(name: "OSSClient", dependencies: ["OSSCore", "ObjectStore", "CCurl", "CXML"]),
         .target(name: "OSSLocalServer", dependencies: [
             "OSSCore",
@@ -45,6 +46,9 @@ let package = Package(
         .testTarget(name: "OSSCoreTests", dependencies: ["OSSCore"]),
         .testTarget(name: "OSSClientTests", dependencies: ["OSSClient", "OSSLocalServer"]),
         .testTarget(name: "OSSLocalServerTests", dependencies: ["OSSLocalServer", "OSSCore"]),
+        .testTarget(name: "ObjectStoreConformanceTests", dependencies: [
+            "ObjectStore", "ObjectStoreTesting", "OSSClient", "OSSLocalServer", "OSSCore",
+        ]),
     ],
     swiftLanguageModes: [.v5]
 )
