@@ -32,6 +32,7 @@ let package = Package(
         .target(name: "ObjectStore"),
         .target(name: "ObjectStoreTesting", dependencies: ["ObjectStore", "OSSCore"]),
         .target(name: "OSSClient", dependencies: ["OSSCore", "ObjectStore", "CCurl", "CXML"]),
+        .target(name: "OSSFS", dependencies: ["ObjectStore", "OSSCore", "CFuse"]),
         .target(name: "OSSLocalServer", dependencies: [
             "OSSCore",
             .product(name: "NIOCore", package: "swift-nio"),
@@ -46,6 +47,7 @@ let package = Package(
         .testTarget(name: "OSSCoreTests", dependencies: ["OSSCore"]),
         .testTarget(name: "OSSClientTests", dependencies: ["OSSClient", "OSSLocalServer"]),
         .testTarget(name: "OSSLocalServerTests", dependencies: ["OSSLocalServer", "OSSCore"]),
+        .testTarget(name: "OSSFSTests", dependencies: ["OSSFS", "ObjectStore", "ObjectStoreTesting", "OSSCore"]),
         .testTarget(name: "ObjectStoreConformanceTests", dependencies: [
             "ObjectStore", "ObjectStoreTesting", "OSSClient", "OSSLocalServer", "OSSCore",
         ]),
