@@ -39,7 +39,6 @@ public enum CredentialsError: Error, Sendable, Hashable, CustomStringConvertible
     // ECS RAM role (metadata service)
     case roleDiscoveryFailed(url: String, reason: String)
     case metadataRequestFailed(url: String, reason: String)
-    case metadataStatus(url: String, status: Int)
     case metadataMalformed(url: String, reason: String)
     case metadataCode(url: String, code: String)
     case metadataExpired(url: String, expiration: String)
@@ -92,8 +91,6 @@ public enum CredentialsError: Error, Sendable, Hashable, CustomStringConvertible
             "could not load the RAM role name from \(url): \(reason)"
         case .metadataRequestFailed(let url, let reason):
             "RAM role credentials request to \(url) failed: \(reason)"
-        case .metadataStatus(let url, let status):
-            "RAM role credentials request to \(url) returned HTTP \(status)"
         case .metadataMalformed(let url, let reason):
             "RAM role credentials from \(url) could not be read: \(reason)"
         case .metadataCode(let url, let code):
