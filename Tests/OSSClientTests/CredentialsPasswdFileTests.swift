@@ -1,3 +1,4 @@
+import Glibc
 import Testing
 @testable import OSSClient
 
@@ -112,5 +113,32 @@ import Testing
     @Test func commentsAndBlankLinesOnlyHoldNothing() throws {
         #expect(try parse("# ID:secret\n\n   \n").credentials(forBucket: "b") == nil)
         #expect(try parse("").credentials(forBucket: "b") == nil)
+    }
+}
+
+@Suite struct CredentialsSecretHygieneTests {
+    /// Every way a file can be refused, each holding the same secret: no message may contain it.
+    @Test func noPasswdErrorQuotesTheSecret() throws {
+        let secret = "TOPSECRETvalue"
+        let files = [
+            "b:ID:\(secret) x", "[b]\nID:\(secret)", "b:ID:\(secret)\nb:ID2:\(secret)", "ID:\(secret)\nID:\(secret)",
+            "OSSSecretKey=\(secret)", "OSSAccessKeyId=\nOSSSecretKey=\(secret)",
+        ]
+        for text in files {
+            let file = try? PasswdFile(contents: Array(text.utf8), path: "/p")
+            let error = credentialsError { try PasswdFile(contents: Array(text.utf8), path: "/p") }
+                ?? credentialsError { try file?.credentials(forBucket: "b") }
+            let described = try #require(error, "no error for \(text.count)-byte file")
+            #expect(!described.description.contains(secret))
+            #expect(!described.objectStoreError.description.contains(secret))
+            #expect(!"\(described)".contains(secret))
+        }
+    }
+
+    @Test func processEnvironmentIsRead() {
+        let name = "OSSFS_CREDS_TEST_\(getpid())"
+        setenv(name, "a=b", 1)
+        defer { unsetenv(name) }
+        #expect(ProcessEnvironment.current()[name] == "a=b")
     }
 }
