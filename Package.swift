@@ -15,6 +15,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "oss-local", targets: ["oss-local"]),
+        .executable(name: "ossfs-passwd", targets: ["ossfs-passwd"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -41,6 +42,11 @@ let package = Package(
         ]),
         .executableTarget(name: "oss-local", dependencies: [
             "OSSLocalServer",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .executableTarget(name: "ossfs-passwd", dependencies: [
+            "OSSClient",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
