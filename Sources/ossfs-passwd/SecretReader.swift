@@ -54,10 +54,12 @@ enum SecretReader {
         silent.c_lflag |= tcflag_t(ECHONL)
         TerminalRestore.arm(original)
         defer { TerminalRestore.disarm() }
-        Output.writeError(prompt)
+        // Echo goes off before the prompt appears, so nothing typed after it can echo; TCSAFLUSH drops
+        // type-ahead that was typed (and echoed) before.
         guard tcsetattr(STDIN_FILENO, TCSAFLUSH, &silent) == 0 else {
             throw ToolError.usage("cannot turn off echo on the terminal: \(AtomicFileWriter.errnoText(errno))")
         }
+        Output.writeError(prompt)
         return try readLine()
     }
 }
