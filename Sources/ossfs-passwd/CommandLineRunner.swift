@@ -10,7 +10,7 @@ import Darwin
 enum CommandLineRunner {
     static func run(_ arguments: [String]) -> Never {
         do {
-            var command = try OSSFSPasswdCommand.parseAsRoot(arguments)
+            var command = try OSSFSPasswdCommand.parseAsRoot(fileOptionAfterSubcommand(arguments))
             try command.run()
             exit(0)
         } catch let error as ToolError {
@@ -26,6 +26,29 @@ enum CommandLineRunner {
             Output.error(oneLine(message) + " (see '\(helpCommand(for: arguments))')")
             exit(1)
         }
+    }
+
+    /// `--file PATH` is an option of each subcommand; `ossfs-passwd --file PATH list` is accepted too by moving
+    /// a --file given before the subcommand to just after it.
+    static func fileOptionAfterSubcommand(_ arguments: [String]) -> [String] {
+        var moved: [String] = []
+        var index = 0
+        while index < arguments.count {
+            let word = arguments[index]
+            if word == "--file", index + 1 < arguments.count {
+                moved += arguments[index...index + 1]
+                index += 2
+            } else if word.hasPrefix("--file=") {
+                moved.append(word)
+                index += 1
+            } else if OSSFSPasswdCommand.subcommandNames.contains(word) {
+                // Only --file words come before it, so they move as a block.
+                return [word] + moved + arguments[(index + 1)...]
+            } else {
+                return arguments
+            }
+        }
+        return arguments
     }
 
     /// ArgumentParser quotes the arguments it rejects ("Unexpected argument 'x'"); a user who typed a secret as an

@@ -13,10 +13,14 @@ struct PasswdFileUpdate {
     let target: String
     let existing: stat?
     var editor: PasswdFileEditor
+    /// Held from the read to the write, so a concurrent edit cannot slip in between.
+    private let lock: DirectoryLock?
 
-    /// `mustExist`: a missing file is an error (remove); otherwise it starts empty (set).
-    init(path: String, mustExist: Bool) throws {
+    /// `mustExist`: a missing file is an error (remove); otherwise it starts empty (set). `locked`: take the
+    /// directory lock before reading (for the read that the write follows).
+    init(path: String, mustExist: Bool, locked: Bool) throws {
         self.path = path
+        lock = locked ? try DirectoryLock(directory: AtomicFileWriter.directoryOf(Self.resolved(path))) : nil
         var info = stat()
         if stat(path, &info) != 0 {
             let code = errno

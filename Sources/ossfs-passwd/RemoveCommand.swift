@@ -28,7 +28,7 @@ struct RemoveCommand: ParsableCommand {
         case (nil, false): throw ToolError.usage("missing BUCKET: ossfs-passwd remove BUCKET, or remove --default")
         }
         let path = try options.path()
-        var update = try PasswdFileUpdate(path: path, mustExist: true)
+        var update = try PasswdFileUpdate(path: path, mustExist: true, locked: true)
         let removed: [Int]
         do {
             removed = try update.editor.remove(target)

@@ -27,10 +27,12 @@ struct SetCommand: ParsableCommand {
             try PasswdFileEditor.validate(accessKeyID: accessKeyID)
         }
         let path = try options.path()
-        // Load first, so a broken file is reported before the user types a secret.
-        var update = try PasswdFileUpdate(path: path, mustExist: false)
+        // A broken file is reported before the user types a secret; the edit itself is made on a fresh read
+        // under the lock, which is not held while the prompt waits.
+        _ = try PasswdFileUpdate(path: path, mustExist: false, locked: false)
         let secret = try SecretReader.read(prompt: "AccessKey secret for \(accessKeyID): ")
         try usageChecked { try PasswdFileEditor.validate(secret: secret) }
+        var update = try PasswdFileUpdate(path: path, mustExist: false, locked: true)
         let outcome: PasswdFileEditor.SetOutcome
         do {
             outcome = try update.editor.set(target, accessKeyID: accessKeyID, secret: secret)

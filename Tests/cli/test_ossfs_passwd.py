@@ -321,8 +321,29 @@ def test_a_failed_write_leaves_nothing_and_says_why(binary, workdir):
     path = os.path.join(workdir, "no-such-dir", "passwd")
     result = run(binary, "set", "--file", path, "LTAIid", stdin=SECRET + "\n")
     assert result.returncode == 2
-    assert "could not create a temporary file in " + os.path.join(workdir, "no-such-dir") in result.stderr
+    assert "cannot open the directory " + os.path.join(workdir, "no-such-dir") in result.stderr
+    assert "No such file or directory" in result.stderr
     assert_no_secret(result)
+
+
+def test_concurrent_edits_all_land(binary, workdir):
+    path = os.path.join(workdir, "passwd")
+    write(path, "# shared\n")
+    buckets = [f"bucket-{i}" for i in range(12)]
+    processes = [subprocess.Popen([binary, "set", "--file", path, bucket, f"LTAI{i}"], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                 for i, bucket in enumerate(buckets)]
+    try:
+        for process in processes:
+            process.stdin.write(b"secret\n")
+            process.stdin.close()
+        assert [process.wait(timeout=60) for process in processes] == [0] * len(buckets)
+    finally:
+        for process in processes:
+            stop(process)
+    lines = read(path).splitlines()
+    assert lines[0] == "# shared"
+    assert sorted(lines[1:]) == sorted(f"{bucket}:LTAI{i}:secret" for i, bucket in enumerate(buckets))
 
 
 # --- default file -----------------------------------------------------------------------------------------
@@ -391,6 +412,14 @@ def test_usage_errors_are_one_line_with_exit_1(binary):
         assert result.returncode == 1, (args, result.stderr)
         assert result.stderr.count("\n") == 1 and result.stderr.startswith("ossfs-passwd: "), (args, result.stderr)
         assert result.stdout == ""
+
+
+def test_file_option_may_come_before_the_subcommand(binary, workdir):
+    path = os.path.join(workdir, "passwd")
+    assert run(binary, "--file", path, "set", "LTAIid", stdin=SECRET + "\n").returncode == 0
+    assert run(binary, f"--file={path}", "check").stdout == f"{path}: OK\n"
+    listed = run(binary, "--file", path, "list")
+    assert listed.returncode == 0 and "LTAIid" in listed.stdout
 
 
 def test_help_for_every_subcommand_and_version(binary):
