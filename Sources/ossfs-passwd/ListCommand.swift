@@ -24,8 +24,8 @@ struct ListCommand: ParsableCommand {
         }
 
         var rows: [[String]] = editor.entries.map { entry in
-            [entry.bucket ?? "(default)", entry.accessKeyID, entry.bucket == nil ? "id:secret" : "bucket:id:secret",
-             "\(entry.line)"]
+            [entry.bucket ?? "(default)", Self.shownID(entry, path: path),
+             entry.bucket == nil ? "id:secret" : "bucket:id:secret", "\(entry.line)"]
         }
         if let kv = editor.keyValueEntry {
             let line = [kv.accessKeyIDLine, kv.secretLine].compactMap { $0 }.min() ?? 0
@@ -45,6 +45,18 @@ struct ListCommand: ParsableCommand {
             return
         }
         for line in Self.table([["BUCKET", "ACCESS_KEY_ID", "FORM", "LINE"]] + rows) { Output.result(line) }
+    }
+
+    /// The ID, unless the line looks split in the wrong place (a secret with a `:` in it moves part of the secret
+    /// into the ID or bucket field): then "-", and a warning pointing at `check`.
+    private static func shownID(_ entry: PasswdFileEditor.Entry, path: String) -> String {
+        let bucketOK = entry.bucket.map { (try? PasswdFileEditor.validate(bucket: $0)) != nil } ?? true
+        guard bucketOK, (try? PasswdFileEditor.validate(accessKeyID: entry.accessKeyID)) != nil else {
+            Output.warning("\(path):\(entry.line): this entry is malformed, so its ID is not shown (part of a "
+                + "secret may have landed in it); '\(Output.program) check' explains")
+            return "-"
+        }
+        return entry.accessKeyID
     }
 
     /// Columns padded to their widest cell, two spaces apart.

@@ -196,6 +196,16 @@ def test_list_shows_buckets_and_ids_but_never_secrets(binary, workdir):
     assert_no_secret(result, "defsecret", "photosecret", "kvsecret")
 
 
+def test_list_hides_the_id_of_a_line_split_in_the_wrong_place(binary, workdir):
+    path = os.path.join(workdir, "passwd")
+    write(path, "LTAIdef:qqzz:wwyy\nphotos:LTAIp:kkjj:mmnn\n")   # secrets with ':' in them
+    result = run(binary, "list", "--file", path)
+    assert result.returncode == 0, result.stderr
+    assert [line.split()[:2] for line in result.stdout.splitlines()[1:]] == [["LTAIdef", "-"], ["photos", "-"]]
+    assert f"{path}:1: this entry is malformed" in result.stderr and f"{path}:2:" in result.stderr
+    assert_no_secret(result, "qqzz", "wwyy", "kkjj", "mmnn")
+
+
 def test_list_warns_about_permissions_and_fails_on_a_missing_file(binary, workdir):
     path = os.path.join(workdir, "passwd")
     write(path, "LTAIdef:defsecret\n", mode=0o644)
