@@ -73,7 +73,7 @@ class OSSLocal:
         return self
 
     def __exit__(self, *exc) -> None:
-        self.stop()
+        self.cleanup()
 
     def start(self) -> "OSSLocal":
         last_error = None
