@@ -3,7 +3,6 @@ import time
 import urllib.parse
 
 import alibabacloud_oss_v2 as oss
-import oss2
 import pytest
 import requests
 

@@ -1,5 +1,4 @@
 """oss2 multipart uploads: init, parts, part copy, list parts/uploads, complete, abort, and their errors."""
-import oss2
 from oss2.models import PartInfo
 
 from common import crc64, error_code, md5_hex_upper, payload, raises_oss2, unique

@@ -1,5 +1,4 @@
 """alibabacloud-oss-v2 (V4 default and its V1 signer; path style on an IP endpoint; upload CRC checks on)."""
-import datetime
 
 import alibabacloud_oss_v2 as oss
 import pytest
