@@ -224,7 +224,8 @@ def test_delete_object_and_missing_delete_is_204(bucket):
 
 def test_delete_multiple_objects(bucket):
     p = unique("o2-multidel")
-    keys = [p + k for k in ("a", "b c", "d+e", "ü/ß", "ctl\x01x", "dir//x", "never-existed")]
+    # no control characters: a request body cannot carry them in XML 1.0 (only listings can, URL-encoded)
+    keys = [p + k for k in ("a", "b c", "d+e", "ü/ß", "amp&lt<", "dir//x", "never-existed")]
     for k in keys[:-1]:
         bucket.put_object(k, b"1")
     bucket.put_object(p + "keep", b"k")
