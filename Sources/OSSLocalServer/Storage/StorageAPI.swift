@@ -14,7 +14,16 @@
 // - `BucketStore.read(_ object:range:)` returns the bytes as one ByteBuffer (small objects, tests).
 // - `stat()` returns `BucketStat` (same fields as the tuple in the spec).
 // - `completeUpload` compares ETags ignoring surrounding quotes and letter case.
-// - Extra: `BucketStore.discard(_ blob:)` is not needed: a `Blob` that is never stored frees its bytes when dropped.
+// - A `Blob` that is never stored frees its bytes when dropped (no discard call needed).
+// - `initiateUpload` throws (disk I/O). Extra: `BucketStore.upload(_ uploadID:) -> UploadInfo?`.
+// - `completeUpload` with an empty `parts` list and `all == false` throws `.invalidPart(0)`.
+// - `copy` shares the source's bytes (O(1)); it throws `.noSuchKey` if the source was deleted meanwhile.
+// - `StorageEngine.init` takes an optional `now:` clock; `bucketNames` lists the buckets; buckets found in the
+//   data directory are loaded even if not passed in `buckets`.
+// - Answer to server-requests.md #2: `head`, `list`, `listUploads`, `listParts`, `upload`, `stat` and
+//   `bucket(_:)` are pure in-memory index reads under a short lock (no disk I/O): safe on the event loop.
+//   `open`/`headAndOpen` are memory-only for the memory backend, but open(2) files for the disk backend.
+// - Writers, `put`, `uploadPart`, `append`, `complete` block on disk I/O (fsync): call them off the event loop.
 import NIOCore
 
 public enum StorageBackend: Sendable, Hashable {
