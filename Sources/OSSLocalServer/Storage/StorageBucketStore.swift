@@ -130,6 +130,7 @@ public final class BucketStore: @unchecked Sendable {
     // MARK: PutObject, DeleteObject, CopyObject, PutSymlink
 
     /// PutObject. `ifMatch` (an ETag) requires the current object to have it.
+    @discardableResult
     public func put(_ key: String, blob: Blob, attributes: ObjectAttributes, forbidOverwrite: Bool,
                     ifMatch: String? = nil) throws -> StoredObject {
         guard blob.size <= StorageLimits.maxObjectSize else { throw StorageError.entityTooLarge }

@@ -17,7 +17,6 @@ struct StagedRecord {
 final class DiskJournal: @unchecked Sendable {
     let bucketDir: String
     let space: DiskBlobSpace
-    private let encoder = JSONEncoder()
 
     init(root: String, bucket: String, space: DiskBlobSpace) throws {
         bucketDir = root + "/buckets/" + bucket
@@ -63,7 +62,7 @@ final class DiskJournal: @unchecked Sendable {
 
     private func stage<T: Encodable>(_ value: T, to finalPath: String) throws -> StagedRecord {
         let bytes: [UInt8]
-        do { bytes = [UInt8](try encoder.encode(value)) } catch { throw StorageError.io("encode \(finalPath): \(error)") }
+        do { bytes = [UInt8](try JSONEncoder().encode(value)) } catch { throw StorageError.io("encode \(finalPath): \(error)") }
         return StagedRecord(tempPath: try StorageFiles.stage(bytes, tempDir: space.tmpDir), finalPath: finalPath)
     }
 

@@ -38,11 +38,8 @@ extension BucketStore {
             crc = source.crc64
         } else {
             var sums = StorageChecksummer(limit: .max)
-            do {
-                try blobs.forEachChunk(content.segments) { sums.update($0) }
-            } catch StorageError.io {
-                throw StorageError.noSuchKey   // bytes freed by a concurrent overwrite of the source
-            }
+            // Throws .noSuchKey when a concurrent overwrite of the source already freed these bytes.
+            try blobs.forEachChunk(content.segments) { sums.update($0) }
             etag = StorageETag.normal(md5: sums.finalizeMD5())
             crc = sums.crc64
         }
