@@ -102,4 +102,28 @@ struct StorageDiskTests {
             #expect(StorageTestFiles.names(dir + "/tmp").isEmpty)
         }
     }
+
+    /// An object made of parts copied from one source opens one descriptor, not one per part.
+    @Test func partsOfOneFileShareADescriptor() throws {
+        try withStorage(.disk) { f in
+            let b = f.bucket
+            let data = storagePattern(409_600) { $0 % 241 }
+            let src = try b.put("src", blob: b.blob(data), attributes: ObjectAttributes(), forbidOverwrite: false)
+            let id = try b.initiateUpload("dst", attributes: ObjectAttributes())
+            var parts: [(Int, String)] = []
+            for i in 0..<4 {
+                let lo = UInt64(i * 102_400)
+                let p = try b.uploadPartCopy(uploadID: id, key: "dst", partNumber: i + 1, source: src, range: lo..<(lo + 102_400))
+                parts.append((i + 1, p.etag))
+            }
+            let o = try b.completeUpload(uploadID: id, key: "dst", parts: parts, all: false, forbidOverwrite: false)
+            let opened = try b.open(o)
+            var handles = Set<ObjectIdentifier>()
+            for case .file(let h, _, _) in opened.segments { handles.insert(ObjectIdentifier(h)) }
+            #expect(opened.segments.count == 4)
+            #expect(handles.count == 1)
+            opened.close()
+            #expect(try b.contents("dst") == data)
+        }
+    }
 }

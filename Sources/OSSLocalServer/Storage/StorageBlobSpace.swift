@@ -48,7 +48,7 @@ extension StorageBlobSpace {
 }
 
 /// Content opened at GET start. The HTTP layer sends `segments` (e.g. `FileRegion` for files) and then calls
-/// `close()` exactly once; it owns the file handles until then.
+/// `close()` exactly once; it owns the file handles until then. Segments of the same file share one handle.
 public final class OpenedContent: @unchecked Sendable {
     public enum Segment {
         case bytes(ByteBuffer)
@@ -60,9 +60,12 @@ public final class OpenedContent: @unchecked Sendable {
 
     init(segments: [Segment]) { self.segments = segments }
 
-    /// Closes every file handle. Call once, after the bytes were sent.
+    /// Closes every file handle (segments of one file share a handle). Call once, after the bytes were sent.
     public func close() {
-        for case .file(let handle, _, _) in segments { try? handle.close() }
+        var closed = Set<ObjectIdentifier>()
+        for case .file(let handle, _, _) in segments where closed.insert(ObjectIdentifier(handle)).inserted {
+            try? handle.close()
+        }
     }
 }
 

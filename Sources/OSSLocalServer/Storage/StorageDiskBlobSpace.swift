@@ -78,10 +78,18 @@ final class DiskBlobSpace: StorageBlobSpace, @unchecked Sendable {
         try retain(segments)
         defer { release(segments) }
         var opened: [OpenedContent.Segment] = []
+        // One descriptor per distinct file: parts copied from one source (UploadPartCopy) share a blob.
+        var handles: [String: NIOFileHandle] = [:]
         do {
             for case .file(let path, let offset, let length) in segments {
-                let fd = try StorageFiles.openForReading(path)
-                opened.append(.file(NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: fd), offset: offset, length: length))
+                let handle: NIOFileHandle
+                if let h = handles[path] {
+                    handle = h
+                } else {
+                    handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: try StorageFiles.openForReading(path))
+                    handles[path] = handle
+                }
+                opened.append(.file(handle, offset: offset, length: length))
             }
         } catch {
             OpenedContent(segments: opened).close()
