@@ -224,16 +224,17 @@ final class OSSHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             case .success(let response):
                 self.write(response.value, exchange, context, cutBody: exchange.fault == .reset)
             case .failure(let error):
-                self.send(OSSError.from(error, key: plan.request.key, bucket: plan.request.bucket ?? ""), exchange, context)
+                self.send(OSSError.from(error, key: plan.request.key, bucket: plan.request.bucket ?? ""), exchange, context,
+                          cutBody: exchange.fault == .reset)
             }
         }
     }
 
-    private func send(_ error: OSSError, _ exchange: Exchange, _ context: ChannelHandlerContext) {
+    private func send(_ error: OSSError, _ exchange: Exchange, _ context: ChannelHandlerContext, cutBody: Bool = false) {
         let host = exchange.plan?.request.host ?? Addressing.hostWithoutPort(exchange.head.headers.first(name: "host") ?? "")
         write(error.response(requestID: exchange.requestID, hostID: host.isEmpty ? server.configuration.host : host,
                              isHead: exchange.isHead),
-              exchange, context, cutBody: false)
+              exchange, context, cutBody: cutBody)
     }
 
     private func write(_ response: OSSResponse, _ exchange: Exchange, _ context: ChannelHandlerContext, cutBody: Bool) {
