@@ -216,8 +216,10 @@ def test_v4_presigned_expired(server):
     c = v2_client(server, "v4")
     c.put_object(oss.PutObjectRequest(bucket=MAIN, key=key, body=b"x"))
     import datetime
-    pre = c.presign(oss.GetObjectRequest(bucket=MAIN, key=key), expires=datetime.timedelta(seconds=1))
-    time.sleep(2.2)
+    # 3 s, not 1: the SDK truncates the remaining lifetime to whole seconds when it writes x-oss-expires
+    pre = c.presign(oss.GetObjectRequest(bucket=MAIN, key=key), expires=datetime.timedelta(seconds=3))
+    assert requests.get(pre.url, timeout=10).status_code == 200
+    time.sleep(4)
     r = requests.get(pre.url, timeout=10)
     assert r.status_code == 403 and error_code(r) == "AccessDenied", r.text
 
