@@ -230,3 +230,56 @@ def test_etag_of_presigned_put_is_md5(server):
     url = b.sign_url("PUT", key, 60)
     r = requests.put(url, data=b"etag me", timeout=10)
     assert r.headers["ETag"] == f'"{md5_hex_upper(b"etag me")}"'
+
+
+# ---- request validation -----------------------------------------------------------------------------------------
+
+def test_upload_part_with_wrong_content_md5(server):
+    from common import md5_b64
+    b = oss2_bucket(server, MAIN, "v1")
+    key = unique("err-partmd5") + "k"
+    uid = b.init_multipart_upload(key).upload_id
+    with raises_oss2(400, "InvalidDigest"):
+        b.upload_part(key, uid, 1, b"part data", headers={"Content-MD5": md5_b64(b"other data")})
+    b.abort_multipart_upload(key, uid)
+
+
+def test_delete_multiple_needs_content_md5_and_wellformed_xml(server):
+    from common import md5_b64
+    body = f"<Delete><Quiet>true</Quiet><Object><Key>{unique('err-del')}k</Key></Object></Delete>".encode()
+    r = raw_request(server, "POST", MAIN, "", query=[("delete", None)], body=body,
+                    headers={"Content-Type": "application/xml"})
+    assert r.status_code == 400, r.text                        # Content-MD5 is required
+    bad = b"<Delete><Object><Key>unterminated"
+    r = raw_request(server, "POST", MAIN, "", query=[("delete", None)], body=bad,
+                    headers={"Content-Type": "application/xml", "Content-MD5": md5_b64(bad)})
+    assert (r.status_code, error_code(r)) == (400, "MalformedXML"), r.text
+
+
+def test_complete_with_malformed_xml(server):
+    b = oss2_bucket(server, MAIN, "v1")
+    key = unique("err-cmpl") + "k"
+    uid = b.init_multipart_upload(key).upload_id
+    b.upload_part(key, uid, 1, b"x")
+    r = raw_request(server, "POST", MAIN, key, query=[("uploadId", uid)], body=b"<CompleteMultipartUpload><Part>",
+                    headers={"Content-Type": "application/xml"})
+    assert (r.status_code, error_code(r)) == (400, "MalformedXML"), r.text
+    b.abort_multipart_upload(key, uid)
+
+
+def test_user_metadata_over_8_kib_is_rejected(server):
+    b = oss2_bucket(server, MAIN, "v4")
+    key = unique("err-meta") + "k"
+    assert b.put_object(key, b"x", headers={"x-oss-meta-a": "v" * 4000}).status == 200
+    with raises_oss2(400, None):
+        b.put_object(key + "2", b"x", headers={"x-oss-meta-a": "v" * 4500, "x-oss-meta-b": "w" * 4500})
+    assert not b.object_exists(key + "2")
+
+
+def test_appendable_source_cannot_be_copied(server):
+    b = oss2_bucket(server, MAIN, "v1")
+    p = unique("err-copyapp")
+    b.append_object(p + "app", 0, b"appendable")
+    r = raw_request(server, "PUT", MAIN, p + "copy", headers={"x-oss-copy-source": f"/{MAIN}/{p}app"})
+    assert 400 <= r.status_code < 500, r.text
+    assert not b.object_exists(p + "copy")
