@@ -91,11 +91,20 @@ def test_stall_times_out(tmp_path):
     # leaving the block stopped the stalled server by PID (SIGTERM, SIGKILL after a timeout)
 
 
+class CountingRetryer(oss.retry.StandardRetryer):
+    """The SDK's standard retryer, counting the errors it was asked about."""
+    retried = 0
+
+    def is_error_retryable(self, error):
+        self.retried += 1
+        return super().is_error_retryable(error)
+
+
 def test_sdk_retries_store_everything_despite_faults(tmp_path):
     keys, data = Keys.random(), str(tmp_path / "d")
     objects = {f"retry/{i:02d}.bin": payload(1000 + 997 * i, 50 + i) for i in range(20)}
     with _server(data, keys, "--seed", "7", "--fault-rate", "0.3", "--fault-kinds", "500,503,reset") as srv:
-        retryer = oss.retry.StandardRetryer(max_attempts=12, max_backoff=0.2, base_delay=0.01)
+        retryer = CountingRetryer(max_attempts=12, max_backoff=0.2, base_delay=0.01)
         c = v2_client(srv, "v4", retryer=retryer, readwrite_timeout=5, connect_timeout=5)
         for k, v in objects.items():
             r = c.put_object(oss.PutObjectRequest(bucket=BUCKET, key=k, body=v))   # upload CRC checked by the SDK
@@ -110,6 +119,7 @@ def test_sdk_retries_store_everything_despite_faults(tmp_path):
                     if attempt == 11:
                         raise
             assert body == v and int(got.hash_crc64) == crc64(v)
+        assert retryer.retried > 0          # the faults really happened and the SDK retried through them
     with _server(data, keys) as srv:       # and on disk, byte for byte
         b = oss2_bucket(srv, BUCKET, "v1")
         listed = [o.key for o in b.list_objects(prefix="retry/", max_keys=1000).object_list]
