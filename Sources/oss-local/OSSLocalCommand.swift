@@ -65,7 +65,7 @@ struct OSSLocalCommand: ParsableCommand {
         case .success(let k): kinds = k
         case .failure(let e): throw ValidationError(e.description)
         }
-        var keys = KeySources.fromEnvironment(ProcessInfo.processInfo.environment)
+        var keys = AccessKeySources.fromEnvironment(ProcessInfo.processInfo.environment)
         if let credentials { keys += try KeySources.fromFile(credentials) }
         if keys.isEmpty && !anonymous {
             FileHandle.standardError.write(Data("""
