@@ -130,4 +130,20 @@ struct StorageDiskTests {
             #expect(try b.contents("dst") == data)
         }
     }
+
+    /// A restart keeps a bucket's creation date, takes region changes from the configuration, and still serves
+    /// buckets that are on disk but no longer configured.
+    @Test func bucketDefinitionsAcrossRestarts() throws {
+        try withStorage(.disk) { f in
+            let dir = try #require(f.dir)
+            try f.engine.bucket("other")!.put("x", "y")
+            let moved = try StorageEngine(backend: .directory(dir),
+                                          buckets: [BucketDefinition(name: "b", region: "cn-beijing", creationDate: 1_800_000_000)])
+            #expect(moved.bucket("b")?.definition == BucketDefinition(name: "b", region: "cn-beijing", creationDate: 1_700_000_000))
+            #expect(try moved.bucket("other")?.contents("x") == Array("y".utf8))
+            #expect(moved.bucketNames == ["b", "other"])
+            let again = try StorageEngine(backend: .directory(dir), buckets: [])
+            #expect(again.bucket("b")?.definition.region == "cn-beijing")
+        }
+    }
 }
