@@ -55,11 +55,8 @@ final class OSSHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         channelActive = false
-        if let exchange = current, let writer = exchange.writer, !exchange.finishing {
-            exchange.writer = nil
-            let box = UncheckedBox(writer)
-            server.pool.submit { _ in box.value.abort() }
-        }
+        // A writer busy in the pool is aborted when its batch completes (one thread at a time per writer).
+        if let exchange = current, !exchange.finishing, !exchange.writing { abortWriter(exchange) }
         current = nil
         context.fireChannelInactive()
     }
@@ -152,7 +149,10 @@ final class OSSHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
                     exchange.fail(OSSError.from(error, key: exchange.plan?.request.key ?? ""))
                     self.abortWriter(exchange)
                 }
-                guard exchange === self.current else { return }
+                guard exchange === self.current else {   // the connection went away mid-upload
+                    self.abortWriter(exchange)
+                    return
+                }
                 self.resumeReads(context)
                 self.pump(exchange, context)
             }
