@@ -162,6 +162,13 @@ struct ServerProtocolTests {
             #expect(get.status == 403 && get.xmlText("Code") == "InvalidObjectState")
             try s.request("PUT", "cold2", headers: [("x-oss-storage-class", "ColdArchive")], body: bytes("x"))
             #expect(try s.request("GET", "cold2").xmlText("Code") == "InvalidObjectState")
+            #expect(try s.request("POST", "cold2", query: [("restore", nil)]).status == 202)
+            #expect(try s.request("POST", "cold2", query: [("restore", nil)]).status == 200)
+            let restored = try s.request("GET", "cold2")
+            #expect(restored.status == 200 && restored.text == "x")
+            #expect(restored.header("x-oss-restore")?.hasPrefix("ongoing-request=\"false\"") == true)
+            try s.request("PUT", "warm", body: bytes("w"))
+            #expect(try s.request("POST", "warm", query: [("restore", nil)]).status == 400)
         }
     }
 

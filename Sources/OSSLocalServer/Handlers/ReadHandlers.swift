@@ -59,6 +59,17 @@ extension OperationHandlers {
         }
     }
 
+    /// RestoreObject: oss-local restores at once, so the first call answers 202 and later ones 200.
+    func restoreObject() throws -> OSSResponse {
+        guard let object = bucket.head(key) else { throw OSSError.noSuchKey(key) }
+        guard ServerBucket.needsRestore(object.attributes.storageClass) else {
+            throw OSSError(.badRequest, "OperationNotSupported", "The operation is not supported for this resource.")
+        }
+        if object.restored { return OSSResponse(.ok) }
+        bucket.restoreForTests(key)
+        return OSSResponse(.accepted)
+    }
+
     func getObjectMeta() throws -> OSSResponse {
         guard let object = bucket.head(key) else { throw OSSError.noSuchKey(key) }
         return OSSResponse(.ok, headers: [
