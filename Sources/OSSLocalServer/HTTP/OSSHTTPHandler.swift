@@ -2,9 +2,13 @@ import NIOCore
 import NIOHTTP1
 import OSSCore
 
-/// One per connection: plans each request at its head, streams upload bodies to the storage writer off the
-/// event loop (holding socket reads while too much is queued), runs the operation in the thread pool, and
-/// sends the answer (object bytes as FileRegions when they are in files).
+/// One per connection: plans each request at its head (latency, addressing, routing, signature, fault dice),
+/// streams upload bodies to the storage writer in the thread pool (holding socket reads while too much is
+/// queued), runs writes in the pool and reads inline, and sends the answer (object bytes as FileRegions when
+/// they are in files). All state is touched on the connection's event loop only.
+///
+/// One exchange at a time: NIO's HTTPServerPipelineHandler (ahead of us) holds a pipelined request back
+/// until the previous response has ended.
 final class OSSHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
