@@ -23,6 +23,11 @@ final class OSSHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var current: Exchange?
     private var readPending = false
     private var channelActive = true
+    /// Request ids are this connection's random 64 bits then a 32-bit counter: 24 hex digits, unique, no syscall.
+    private let connectionID = UInt64.random(in: .min ... .max)
+    private var requestCounter: UInt32 = 0
+    /// The Date header of the current second, rebuilt once a second per connection.
+    private var dateCache: (second: Int64, text: String) = (-1, "")
 
     init(server: ServerContext) { self.server = server }
 
@@ -31,7 +36,7 @@ final class OSSHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
-            let exchange = Exchange(head: head, requestID: server.newRequestID())
+            let exchange = Exchange(head: head, requestID: nextRequestID())
             current = exchange
             if head.headers.first(name: "expect")?.lowercased() == "100-continue" {
                 context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))),
@@ -257,7 +262,7 @@ final class OSSHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         var headers = HTTPHeaders()
         headers.reserveCapacity(response.headers.count + 6)
         headers.add(name: "Server", value: "AliyunOSS")
-        headers.add(name: "Date", value: HTTPDate.rfc1123(Int64(server.now())))
+        headers.add(name: "Date", value: dateHeader())
         headers.add(name: "x-oss-request-id", value: exchange.requestID)
         var hasLength = false
         for (name, value) in response.headers {
@@ -289,6 +294,22 @@ final class OSSHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             body.release()
             if !keepAlive { context.close(promise: nil) }
         }
+    }
+
+    private func nextRequestID() -> String {
+        requestCounter &+= 1
+        return Self.hex(connectionID, digits: 16) + Self.hex(UInt64(requestCounter), digits: 8)
+    }
+
+    private static func hex(_ value: UInt64, digits: Int) -> String {
+        let text = String(value, radix: 16, uppercase: true)
+        return String(repeating: "0", count: max(0, digits - text.count)) + text
+    }
+
+    private func dateHeader() -> String {
+        let second = Int64(server.now())
+        if second != dateCache.second { dateCache = (second, HTTPDate.rfc1123(second)) }
+        return dateCache.text
     }
 
     /// Writes at most `limit` bytes of the body.
