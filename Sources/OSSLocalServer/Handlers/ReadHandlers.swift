@@ -16,8 +16,14 @@ extension OperationHandlers {
             }
             var data = target ?? object
             data.lastModified = max(data.lastModified, object.lastModified)
-            try ObjectConditions.check(request, object: data)
             var headers = ObjectHeaders.describe(object, target: target)
+            do {
+                try ObjectConditions.check(request, object: data)
+            } catch var error as OSSError where error.status == .notModified {
+                // As HTTP caches expect: a 304 names the version the client already has.
+                error.headers += headers.filter { ["ETag", "Last-Modified"].contains($0.name) }
+                throw error
+            }
             if isHead {
                 headers.append(("Content-Length", String(data.size)))
                 return OSSResponse(.ok, headers: headers)
