@@ -84,12 +84,15 @@ def raw_request(server, method: str, bucket: str | None, key: str | None = None,
                 query: list[tuple[str, str | None]] | None = None, headers: dict[str, str] | None = None,
                 body: bytes = b"", sign: str | None = "v1", now: float | None = None,
                 secret: str | None = None, access_key_id: str | None = None, host: str | None = None,
-                virtual_host: bool = False, timeout: float = 10.0) -> requests.Response:
+                virtual_host: bool = False, timeout: float = 10.0, additional_headers: list[str] | None = None,
+                tamper: dict[str, str] | None = None) -> requests.Response:
     """Sends one request to `server` (an OSSLocal), signed V1/V4 (or unsigned with sign=None).
 
     `now` fakes the client clock; `secret`/`access_key_id` override the right keys; `virtual_host` puts
-    the bucket in the Host header instead of the path.
+    the bucket in the Host header instead of the path; `additional_headers` (V4) are signed as AdditionalHeaders;
+    `tamper` replaces headers after signing.
     """
+    additional = sorted(h.lower() for h in (additional_headers or []))
     query = list(query or [])
     headers = dict(headers or {})
     now = time.time() if now is None else now
@@ -108,10 +111,12 @@ def raw_request(server, method: str, bucket: str | None, key: str | None = None,
         headers["x-oss-content-sha256"] = "UNSIGNED-PAYLOAD"
         headers.setdefault("Date", rfc1123(now))
         region = server.region
-        cr = v4_canonical_request(method, bucket, key, query, headers, [])
+        cr = v4_canonical_request(method, bucket, key, query, headers, additional)
         sig = v4_signature(secret, iso, region, cr)
-        headers["Authorization"] = (f"OSS4-HMAC-SHA256 Credential={akid}/{iso[:8]}/{region}/oss/aliyun_v4_request,"
-                                    f"Signature={sig}")
+        extra = f", AdditionalHeaders={';'.join(additional)}" if additional else ""
+        headers["Authorization"] = (f"OSS4-HMAC-SHA256 Credential={akid}/{iso[:8]}/{region}/oss/aliyun_v4_request"
+                                    f"{extra}, Signature={sig}")
+    headers.update(tamper or {})
     if virtual_host:
         path = "/" + quote(key or "", keep_slash=True)
         headers["Host"] = host or f"{bucket}.oss-{server.region}.aliyuncs.com"

@@ -283,3 +283,40 @@ def test_appendable_source_cannot_be_copied(server):
     r = raw_request(server, "PUT", MAIN, p + "copy", headers={"x-oss-copy-source": f"/{MAIN}/{p}app"})
     assert 400 <= r.status_code < 500, r.text
     assert not b.object_exists(p + "copy")
+
+
+@pytest.mark.parametrize("version", ["v1", "v4"])
+def test_presigned_url_with_response_overrides(server, version):
+    # response-* parameters are signed sub-resources in V1 and part of the canonical query in V4
+    b = oss2_bucket(server, MAIN, version)
+    key = unique("presign-resp") + "report.txt"
+    b.put_object(key, b"report", headers={"Content-Type": "text/plain"})
+    url = b.sign_url("GET", key, 300, params={"response-content-disposition": 'attachment; filename="a b+c.txt"',
+                                              "response-content-type": "application/x-report"})
+    r = requests.get(url, timeout=10)
+    assert r.status_code == 200, r.text
+    assert r.headers["Content-Disposition"] == 'attachment; filename="a b+c.txt"'
+    assert r.headers["Content-Type"] == "application/x-report"
+
+
+def test_v4_additional_headers(server):
+    # the v2 SDK signs listed headers that are present (here Cache-Control and Range) as AdditionalHeaders
+    c = v2_client(server, "v4", additional_headers=["cache-control", "range"])
+    key = unique("v4-addl") + "k"
+    c.put_object(oss.PutObjectRequest(bucket=MAIN, key=key, body=b"additional headers", cache_control="no-cache"))
+    r = c.get_object(oss.GetObjectRequest(bucket=MAIN, key=key, range_header="bytes=0-9"))
+    assert r.body.read() == b"additional"
+    assert c.head_object(oss.HeadObjectRequest(bucket=MAIN, key=key)).cache_control == "no-cache"
+
+
+def test_v4_additional_headers_are_enforced(server):
+    key = unique("v4-addl-raw") + "k"
+    assert raw_request(server, "PUT", MAIN, key, body=b"0123456789").status_code == 200
+    r = raw_request(server, "GET", MAIN, key, sign="v4", headers={"Range": "bytes=0-3"}, additional_headers=["range"])
+    assert r.status_code == 206 and r.content == b"0123", r.text
+    r = raw_request(server, "GET", MAIN, key, sign="v4", headers={"Range": "bytes=0-3"}, additional_headers=["range"],
+                    tamper={"Range": "bytes=4-9"})
+    assert (r.status_code, error_code(r)) == (403, "SignatureDoesNotMatch"), r.text
+    # a header that is not listed in AdditionalHeaders may change freely
+    r = raw_request(server, "GET", MAIN, key, sign="v4", headers={"Range": "bytes=0-3"}, tamper={"Range": "bytes=4-9"})
+    assert r.status_code == 206 and r.content == b"456789", r.text

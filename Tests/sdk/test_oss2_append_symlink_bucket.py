@@ -144,3 +144,16 @@ def test_bucket_stat(server):
 def test_bucket_info_missing_bucket(server):
     with raises_oss2(404, "NoSuchBucket"):
         oss2_bucket(server, "sdk-missing", "v1").get_bucket_info()
+
+
+def test_symlink_last_modified_is_the_later_of_link_and_target(bucket):
+    p = unique("o2-symlm")
+    bucket.put_object(p + "t", b"old target")
+    bucket.put_symlink(p + "t", p + "l")
+    link_time = bucket.head_object(p + "l").last_modified
+    time.sleep(1.1)
+    bucket.put_object(p + "t", b"newer target")          # the target changes after the link was made
+    h = bucket.head_object(p + "l")
+    assert h.last_modified >= link_time + 1
+    assert h.last_modified == bucket.head_object(p + "t").last_modified
+    assert h.content_length == len(b"newer target")

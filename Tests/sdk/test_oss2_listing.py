@@ -155,3 +155,15 @@ def test_listing_missing_bucket(server):
     b = oss2_bucket(server, "sdk-no-such-bucket", "v1")
     with raises_oss2(404, "NoSuchBucket"):
         b.list_objects()
+
+
+def test_v1_page_ending_on_common_prefix_skips_its_keys(tree):
+    bucket, p, _ = tree
+    seen, marker = [], ""
+    while True:
+        r = bucket.list_objects(prefix=p, delimiter="/", marker=marker, max_keys=1)
+        seen += [o.key for o in r.object_list] + r.prefix_list
+        if not r.is_truncated:
+            break
+        marker = r.next_marker
+    assert seen == [p + "a/", p + "b", p + "c/", p + "d.txt", p + "e/"]

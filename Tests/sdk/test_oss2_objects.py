@@ -16,7 +16,8 @@ def test_put_get_roundtrip_etag_crc_and_metadata(bucket):
     data = payload(70_000, seed=1)
     put = bucket.put_object(key, data, headers={
         "Content-Type": "text/x-sdk", "x-oss-meta-Mode": "33188", "x-oss-meta-mtime": "1704164645",
-        "Cache-Control": "no-cache", "Content-Disposition": "attachment; filename=a.bin"})
+        "Cache-Control": "no-cache", "Content-Disposition": "attachment; filename=a.bin",
+        "Content-Encoding": "identity", "Expires": "Wed, 21 Oct 2015 07:28:00 GMT"})
     assert put.status == 200
     assert put.etag == md5_hex_upper(data)                      # Normal object: upper-case hex MD5
     assert put.resp.headers["ETag"] == f'"{md5_hex_upper(data)}"'
@@ -34,6 +35,8 @@ def test_put_get_roundtrip_etag_crc_and_metadata(bucket):
     assert got.headers["x-oss-meta-mtime"] == "1704164645"
     assert got.headers["Cache-Control"] == "no-cache"
     assert got.headers["Content-Disposition"] == "attachment; filename=a.bin"
+    assert got.headers["Content-Encoding"] == "identity"
+    assert got.headers["Expires"] == "Wed, 21 Oct 2015 07:28:00 GMT"
     assert got.object_type == "Normal"
 
 
