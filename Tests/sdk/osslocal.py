@@ -61,6 +61,7 @@ class OSSLocal:
     data_dir: str | None = None          # None = --memory
     region: str = DEFAULT_REGION
     extra_args: list[str] = field(default_factory=list)
+    keys_in_env: bool = True             # False: the server gets no keys from its environment (--credentials)
     ready_timeout: float = 30.0
     port: int = 0
     endpoint: str = ""
@@ -95,12 +96,13 @@ class OSSLocal:
             args += ["--bucket", b]
         args += ["--data", self.data_dir] if self.data_dir else ["--memory"]
         args += self.extra_args
-        env = dict(os.environ)
-        env["OSS_ACCESS_KEY_ID"] = self.keys.access_key_id
-        env["OSS_ACCESS_KEY_SECRET"] = self.keys.access_key_secret
-        env.pop("OSS_SESSION_TOKEN", None)
-        if self.keys.security_token:
-            env["OSS_SESSION_TOKEN"] = self.keys.security_token
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("OSS_ACCESS_KEY_ID", "OSS_ACCESS_KEY_SECRET", "OSS_SESSION_TOKEN")}
+        if self.keys_in_env:
+            env["OSS_ACCESS_KEY_ID"] = self.keys.access_key_id
+            env["OSS_ACCESS_KEY_SECRET"] = self.keys.access_key_secret
+            if self.keys.security_token:
+                env["OSS_SESSION_TOKEN"] = self.keys.security_token
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log,
                                             stderr=subprocess.STDOUT, env=env)
