@@ -22,8 +22,7 @@ section "System packages"
 APT_PACKAGES=(libfuse3-dev fuse3 libcurl4-openssl-dev libssl-dev libxml2-dev pkg-config python3-venv attr rsync fio)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
-    status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
-    [ "$status" = "install ok installed" ] || missing+=("$p")
+    dpkg -s "$p" 2>/dev/null | grep -qx 'Status: install ok installed' || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
     echo "all installed: ${APT_PACKAGES[*]}"
@@ -42,6 +41,7 @@ fi
 if "$PY" -c 'import oss2, alibabacloud_oss_v2, pytest, requests, crcmod' 2>/dev/null; then
     echo "already installed"
 else
+    echo "installing from PyPI: oss2 alibabacloud-oss-v2 pytest requests"
     "$PY" -m pip install -q --disable-pip-version-check oss2 alibabacloud-oss-v2 pytest requests \
         || die "pip install"
 fi
