@@ -57,6 +57,8 @@ def test_empty_object(bucket):
     got = bucket.get_object(key)
     assert got.read() == b""
     assert got.content_length == 0
+    ranged = bucket.get_object(key, headers={"Range": "bytes=0-0"})     # start >= size: ignored, whole object
+    assert ranged.status == 200 and ranged.read() == b""
 
 
 def test_content_md5_checked(bucket):
