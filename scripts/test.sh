@@ -63,9 +63,15 @@ if [ "${SKIP_SDK_TESTS:-0}" != "1" ]; then
     if [ ! -x "$BIN" ]; then
         failed+=("SDK suite (no oss-local binary at $BIN)")
     else
+        # its own temp root, so other suites' leftovers (e.g. stale FUSE mounts) never get in the way
+        SDK_TMP=$(mktemp -d -t ossfs-sdk-tests-XXXXXX)
         # shellcheck disable=SC2086
-        OSS_LOCAL_BIN="$BIN" "$PY" -m pytest -c Tests/sdk/pytest.ini Tests/sdk ${PYTEST_ARGS:-} \
-            || failed+=("SDK suite")
+        if OSS_LOCAL_BIN="$BIN" "$PY" -m pytest -c Tests/sdk/pytest.ini Tests/sdk --basetemp "$SDK_TMP/pytest" \
+                ${PYTEST_ARGS:-}; then
+            rm -rf "$SDK_TMP"
+        else
+            failed+=("SDK suite (temp dirs of failed tests kept in $SDK_TMP)")
+        fi
     fi
 fi
 
