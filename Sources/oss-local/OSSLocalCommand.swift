@@ -88,7 +88,16 @@ struct OSSLocalCommand: ParsableCommand {
         pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
 
         let server = LocalOSSServer(configuration: configuration)
-        let bound = try server.start()
+        let bound: Int
+        do {
+            bound = try server.start()
+        } catch {
+            let reason: String
+            if case .io(let detail)? = error as? StorageError { reason = "cannot use the data directory: \(detail)" }
+            else { reason = "cannot start on \(listen): \(error)" }
+            FileHandle.standardError.write(Data("oss-local: \(reason)\n".utf8))
+            throw ExitCode(1)
+        }
 
         let shownHost = host.contains(":") ? "[\(host)]" : host
         print("oss-local listening on http://\(shownHost):\(bound)")
