@@ -29,7 +29,7 @@ enum ResponseHeaders {
     /// Content-Length.
     static func objectSize(_ h: HTTPHeaders) -> UInt64 {
         if let range = h["Content-Range"], let slash = range.lastIndex(of: "/"),
-           let total = UInt64(range[range.index(after: slash)...].trimmingSpaces())
+           let total = UInt64(String(range[range.index(after: slash)...]).trimmingSpaces())
         {
             return total
         }

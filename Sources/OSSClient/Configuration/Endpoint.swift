@@ -24,12 +24,12 @@ public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
     /// Without a scheme, https is assumed (like ossfs 1.x's default).
     public init(parsing text: String) throws {
         var rest = Substring(text.trimmingSpaces())
-        if let range = rest.range(of: "://") {
-            guard let s = Scheme(rawValue: rest[..<range.lowerBound].lowercased()) else {
+        if let colon = rest.firstIndex(of: ":"), rest[colon...].hasPrefix("://") {
+            guard let s = Scheme(rawValue: rest[..<colon].lowercased()) else {
                 throw ParseError.invalid(text)
             }
             scheme = s
-            rest = rest[range.upperBound...]
+            rest = rest[rest.index(colon, offsetBy: 3)...]
         } else {
             scheme = .https
         }
