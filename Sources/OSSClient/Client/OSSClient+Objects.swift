@@ -146,7 +146,8 @@ extension OSSClient {
             ])
             r.body = .bytes(body)
             let response = try await execute(r)
-            let decoded = response.body.isEmpty ? ([], [:]) : try ResponseDecoders.deleteResult(response.body)
+            let decoded: (deleted: [ObjectKey], failed: [ObjectKey: String]) =
+                response.body.isEmpty ? ([], [:]) : try ResponseDecoders.deleteResult(response.body)
             // Quiet mode lists only failures; every other key of the batch is gone.
             result.failed.merge(decoded.failed) { a, _ in a }
             result.deleted += batch.filter { decoded.failed[$0] == nil }
