@@ -122,7 +122,7 @@ import Testing
     @Test func signedRequestCarriesExactlyTheSignedHeaders() throws {
         let b = RequestBuilder(endpoint: try Endpoint(parsing: "https://oss-cn-hangzhou.aliyuncs.com"),
                                bucket: "examplebucket", pathStyle: false, signing: .v1)
-        var r = OSSRequest("PUT", key: "dir/file.txt", headers: [
+        var r = APIRequest("PUT", key: "dir/file.txt", headers: [
             ("Content-MD5", "eB5eJF1ptWaXm4bijSPyxw=="), ("Content-Type", "text/plain"),
             ("x-oss-meta-mode", "33188"), ("X-OSS-Meta-Mtime", "1704164645"),
         ])
@@ -137,7 +137,7 @@ import Testing
     @Test func v4SignedListMatchesVector() throws {
         let b = RequestBuilder(endpoint: try Endpoint(parsing: "https://oss-cn-hangzhou.aliyuncs.com"),
                                bucket: "examplebucket", pathStyle: false, signing: .v4(region: "cn-hangzhou"))
-        let r = OSSRequest("GET", key: nil, query: [
+        let r = APIRequest("GET", key: nil, query: [
             ("list-type", "2"), ("prefix", "dir/"), ("delimiter", "/"), ("max-keys", "100"), ("encoding-type", "url"),
         ])
         var creds = testCredentials
@@ -153,13 +153,13 @@ import Testing
     @Test func presignedURLsMatchVectors() throws {
         let v1 = RequestBuilder(endpoint: try Endpoint(parsing: "https://oss-cn-hangzhou.aliyuncs.com"),
                                 bucket: "examplebucket", pathStyle: false, signing: .v1)
-        let url1 = v1.presignedURL(OSSRequest("GET", key: "dir/file.txt"), credentials: testCredentials,
+        let url1 = v1.presignedURL(APIRequest("GET", key: "dir/file.txt"), credentials: testCredentials,
                                    now: 1_704_164_645, expiresIn: 3600)
         #expect(url1 == "https://examplebucket.oss-cn-hangzhou.aliyuncs.com/dir/file.txt?OSSAccessKeyId="
             + "LTAI5tFakeAccessKeyId0001&Expires=1704168245&Signature=94O4m5G6Gv0E3oc66WW7QqK1vxg%3D")
         let v4 = RequestBuilder(endpoint: try Endpoint(parsing: "https://oss-cn-hangzhou.aliyuncs.com"),
                                 bucket: "examplebucket", pathStyle: false, signing: .v4(region: "cn-hangzhou"))
-        let url4 = v4.presignedURL(OSSRequest("GET", key: "dir/file.txt"), credentials: testCredentials,
+        let url4 = v4.presignedURL(APIRequest("GET", key: "dir/file.txt"), credentials: testCredentials,
                                    now: 1_704_164_645, expiresIn: 3600)
         #expect(url4.contains("x-oss-signature=5a76b260f6434f83e001f86b5274984d570ea6e1c6d0dc5e547d3bcdd8dea7db"))
         #expect(url4.contains("x-oss-expires=3600"))

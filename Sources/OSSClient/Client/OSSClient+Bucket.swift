@@ -3,12 +3,12 @@ import OSSCore
 
 extension OSSClient {
     public func bucketInfo() async throws -> BucketInfo {
-        let response = try await execute(OSSRequest("GET", key: nil, query: [("bucketInfo", nil)]))
+        let response = try await execute(APIRequest("GET", key: nil, query: [("bucketInfo", nil)]))
         return try ResponseDecoders.bucketInfo(response.body)
     }
 
     public func bucketStat() async throws -> BucketStat {
-        let response = try await execute(OSSRequest("GET", key: nil, query: [("stat", nil)]))
+        let response = try await execute(APIRequest("GET", key: nil, query: [("stat", nil)]))
         return try ResponseDecoders.bucketStat(response.body)
     }
 
@@ -23,7 +23,7 @@ extension OSSClient {
         } catch {
             throw ObjectStoreError.credentials("\(error)")
         }
-        let r = OSSRequest(method.uppercased(), key: key.rawValue, query: query)
+        let r = APIRequest(method.uppercased(), key: key.rawValue, query: query)
         return builder.presignedURL(r, credentials: credentials, now: signingTime,
                                     expiresIn: min(max(seconds, 1), 604_800))
     }

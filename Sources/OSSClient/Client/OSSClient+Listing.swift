@@ -21,7 +21,7 @@ extension OSSClient {
         }
         q.append(("max-keys", pageSize(request)))
         q.append(("encoding-type", "url"))
-        let response = try await execute(OSSRequest("GET", key: nil, query: q))
+        let response = try await execute(APIRequest("GET", key: nil, query: q))
         return try ResponseDecoders.listV2(response.body)
     }
 
@@ -33,7 +33,7 @@ extension OSSClient {
         if let marker = request.continuationToken ?? request.startAfter { q.append(("marker", marker)) }
         q.append(("max-keys", pageSize(request)))
         q.append(("encoding-type", "url"))
-        let response = try await execute(OSSRequest("GET", key: nil, query: q))
+        let response = try await execute(APIRequest("GET", key: nil, query: q))
         return try ResponseDecoders.listV1(response.body)
     }
 }

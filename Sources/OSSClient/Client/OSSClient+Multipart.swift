@@ -3,7 +3,7 @@ import OSSCore
 
 extension OSSClient {
     public func initiateMultipartUpload(_ key: ObjectKey, options: WriteOptions) async throws -> UploadID {
-        var r = OSSRequest("POST", key: key.rawValue, query: [("uploads", nil)], headers: writeHeaders(options))
+        var r = APIRequest("POST", key: key.rawValue, query: [("uploads", nil)], headers: writeHeaders(options))
         r.body = .bytes([])
         let response = try await execute(r)
         return try ResponseDecoders.initiateMultipartUpload(response.body)
@@ -33,7 +33,7 @@ extension OSSClient {
             h.append(("x-oss-copy-source-range", "bytes=\(range.lowerBound)-\(range.upperBound - 1)"))
         }
         if let ifMatch { h.append(("x-oss-copy-source-if-match", ifMatch.quoted)) }
-        var r = OSSRequest("PUT", key: key.rawValue,
+        var r = APIRequest("PUT", key: key.rawValue,
                            query: [("partNumber", String(partNumber)), ("uploadId", uploadID.rawValue)], headers: h)
         r.body = .bytes([])
         let response = try await execute(r)
@@ -52,7 +52,7 @@ extension OSSClient {
             xml.close("Part")
         }
         let body = Array(xml.finish().utf8)
-        var r = OSSRequest("POST", key: key.rawValue, query: [("uploadId", uploadID.rawValue)],
+        var r = APIRequest("POST", key: key.rawValue, query: [("uploadId", uploadID.rawValue)],
                            headers: [("Content-Type", "application/xml")])
         r.body = .bytes(body)
         let response = try await execute(r)
@@ -75,7 +75,7 @@ extension OSSClient {
     }
 
     public func abortMultipartUpload(_ key: ObjectKey, uploadID: UploadID) async throws {
-        _ = try await execute(OSSRequest("DELETE", key: key.rawValue, query: [("uploadId", uploadID.rawValue)]))
+        _ = try await execute(APIRequest("DELETE", key: key.rawValue, query: [("uploadId", uploadID.rawValue)]))
     }
 
     public func listMultipartUploads(prefix: String, keyMarker: String?, uploadIDMarker: String?, maxUploads: Int)
@@ -87,7 +87,7 @@ extension OSSClient {
         if let uploadIDMarker { q.append(("upload-id-marker", uploadIDMarker)) }
         q.append(("max-uploads", String(min(max(maxUploads, 1), 1000))))
         q.append(("encoding-type", "url"))
-        let response = try await execute(OSSRequest("GET", key: nil, query: q))
+        let response = try await execute(APIRequest("GET", key: nil, query: q))
         return try ResponseDecoders.listMultipartUploads(response.body)
     }
 
@@ -98,7 +98,7 @@ extension OSSClient {
         q.append(("max-parts", String(min(max(maxParts, 1), 1000))))
         if let partNumberMarker { q.append(("part-number-marker", String(partNumberMarker))) }
         q.append(("encoding-type", "url"))
-        let response = try await execute(OSSRequest("GET", key: key.rawValue, query: q))
+        let response = try await execute(APIRequest("GET", key: key.rawValue, query: q))
         return try ResponseDecoders.listParts(response.body)
     }
 }

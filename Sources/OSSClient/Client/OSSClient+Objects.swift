@@ -28,9 +28,9 @@ extension OSSClient {
 
     /// A payload request with Content-MD5 when asked, hashing CRC64 as it is sent.
     func payloadRequest(_ method: String, key: ObjectKey, query: [(name: String, value: String?)],
-                        headers: [(name: String, value: String)], payload: Payload, md5: Bool) throws -> OSSRequest
+                        headers: [(name: String, value: String)], payload: Payload, md5: Bool) throws -> APIRequest
     {
-        var r = OSSRequest(method, key: key.rawValue, query: query, headers: headers)
+        var r = APIRequest(method, key: key.rawValue, query: query, headers: headers)
         if md5 { r.headers.append(("Content-MD5", try PayloadDigest.contentMD5(payload))) }
         r.body = RequestBody(payload)
         r.hashRequestBody = configuration.verifyCRC64
@@ -45,22 +45,22 @@ extension OSSClient {
 
     /// HeadObject with If-Match / If-None-Match.
     public func head(_ key: ObjectKey, conditions: GetConditions) async throws -> ObjectMetadata {
-        let r = OSSRequest("HEAD", key: key.rawValue, headers: conditionHeaders(conditions))
+        let r = APIRequest("HEAD", key: key.rawValue, headers: conditionHeaders(conditions))
         let response = try await execute(r)
         return ResponseHeaders.metadata(key: key, response.headers)
     }
 
     /// GetObjectMeta: size, ETag, Last-Modified and CRC64 only (cheaper than HeadObject on OSS).
     public func getObjectMeta(_ key: ObjectKey) async throws -> ObjectMetadata {
-        let r = OSSRequest("HEAD", key: key.rawValue, query: [("objectMeta", nil)])
+        let r = APIRequest("HEAD", key: key.rawValue, query: [("objectMeta", nil)])
         let response = try await execute(r)
         return ResponseHeaders.metadata(key: key, response.headers)
     }
 
     // MARK: GetObject
 
-    private func getRequest(_ key: ObjectKey, range: Range<UInt64>, conditions: GetConditions) -> OSSRequest {
-        var r = OSSRequest("GET", key: key.rawValue, headers: conditionHeaders(conditions))
+    private func getRequest(_ key: ObjectKey, range: Range<UInt64>, conditions: GetConditions) -> APIRequest {
+        var r = APIRequest("GET", key: key.rawValue, headers: conditionHeaders(conditions))
         // `standard` makes OSS answer a range past the end with 416 instead of the whole object.
         r.headers.append(("Range", "bytes=\(range.lowerBound)-\(range.upperBound - 1)"))
         r.headers.append(("x-oss-range-behavior", "standard"))
@@ -70,12 +70,12 @@ extension OSSClient {
     public func get(_ key: ObjectKey, range: Range<UInt64>?, conditions: GetConditions) async throws
         -> (metadata: ObjectMetadata, body: [UInt8])
     {
-        var r: OSSRequest
+        var r: APIRequest
         if let range {
             if range.isEmpty { return (try await head(key, conditions: conditions), []) }
             r = getRequest(key, range: range, conditions: conditions)
         } else {
-            r = OSSRequest("GET", key: key.rawValue, headers: conditionHeaders(conditions))
+            r = APIRequest("GET", key: key.rawValue, headers: conditionHeaders(conditions))
             r.hashResponseBody = configuration.verifyCRC64
         }
         r.response = .collect(limit: configuration.maxCollectedBody)
@@ -90,12 +90,12 @@ extension OSSClient {
     public func get(_ key: ObjectKey, range: Range<UInt64>?, conditions: GetConditions, into sink: BodySink)
         async throws -> ObjectMetadata
     {
-        var r: OSSRequest
+        var r: APIRequest
         if let range {
             if range.isEmpty { return try await head(key, conditions: conditions) }
             r = getRequest(key, range: range, conditions: conditions)
         } else {
-            r = OSSRequest("GET", key: key.rawValue, headers: conditionHeaders(conditions))
+            r = APIRequest("GET", key: key.rawValue, headers: conditionHeaders(conditions))
             r.hashResponseBody = configuration.verifyCRC64
         }
         r.response = .stream(sink)
@@ -120,7 +120,7 @@ extension OSSClient {
 
     public func delete(_ key: ObjectKey) async throws {
         do {
-            _ = try await execute(OSSRequest("DELETE", key: key.rawValue))
+            _ = try await execute(APIRequest("DELETE", key: key.rawValue))
         } catch let e as ObjectStoreError where e.code == .noSuchKey {
             // OSS answers 204 for a missing key; a server that says 404 means the same.
         }
@@ -141,7 +141,7 @@ extension OSSClient {
                 xml.close("Object")
             }
             let body = Array(xml.finish().utf8)
-            var r = OSSRequest("POST", key: nil, query: [("delete", nil), ("encoding-type", "url")], headers: [
+            var r = APIRequest("POST", key: nil, query: [("delete", nil), ("encoding-type", "url")], headers: [
                 ("Content-Type", "application/xml"), ("Content-MD5", Base64.encode(Digest.md5(body))),
             ])
             r.body = .bytes(body)
@@ -172,7 +172,7 @@ extension OSSClient {
             h += writeHeaders(options)
         }
         if let ifMatch { h.append(("x-oss-copy-source-if-match", ifMatch.quoted)) }
-        var r = OSSRequest("PUT", key: destination.rawValue, headers: h)
+        var r = APIRequest("PUT", key: destination.rawValue, headers: h)
         r.body = .bytes([])
         let response = try await execute(r)
         let decoded = try ResponseDecoders.copyResult(response.body, root: "CopyObjectResult")
@@ -211,13 +211,13 @@ extension OSSClient {
     public func putSymlink(_ link: ObjectKey, target: ObjectKey, options: WriteOptions) async throws {
         var h = writeHeaders(options, contentType: options.contentType != nil)
         h.append(("x-oss-symlink-target", PercentEncoding.encode(target.rawValue, keepSlash: false)))
-        var r = OSSRequest("PUT", key: link.rawValue, query: [("symlink", nil)], headers: h)
+        var r = APIRequest("PUT", key: link.rawValue, query: [("symlink", nil)], headers: h)
         r.body = .bytes([])
         _ = try await execute(r)
     }
 
     public func getSymlink(_ link: ObjectKey) async throws -> (target: ObjectKey, metadata: ObjectMetadata) {
-        let response = try await execute(OSSRequest("GET", key: link.rawValue, query: [("symlink", nil)]))
+        let response = try await execute(APIRequest("GET", key: link.rawValue, query: [("symlink", nil)]))
         let metadata = ResponseHeaders.metadata(key: link, response.headers)
         guard let target = metadata.symlinkTarget else {
             throw ObjectStoreError.malformedResponse("GetSymlink answer lacks x-oss-symlink-target")

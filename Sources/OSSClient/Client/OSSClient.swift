@@ -63,7 +63,7 @@ public final class OSSClient: ObjectStore {
 
     /// Signs and sends `request`, retrying per the policy, and returns the 2xx answer; anything else becomes
     /// an `ObjectStoreError` (or the error a body sink threw, or `CancellationError`).
-    func execute(_ request: OSSRequest) async throws -> HTTPResponse {
+    func execute(_ request: APIRequest) async throws -> HTTPResponse {
         var retry = 0
         var resynced = false
         while true {
@@ -138,7 +138,7 @@ public final class OSSClient: ObjectStore {
         try await environment.sleep(delay)
     }
 
-    private func resetSink(_ request: OSSRequest) throws {
+    private func resetSink(_ request: APIRequest) throws {
         if case .stream(let sink) = request.response { try sink.reset() }
     }
 

@@ -2,7 +2,7 @@ import ObjectStore
 import OSSCore
 
 /// One OSS API call before addressing and signing: what the API wants, nothing about the wire.
-struct OSSRequest: Sendable {
+struct APIRequest: Sendable {
     var method: String
     /// nil: a bucket-level request (`/?stat`, `/?delete`, listing).
     var key: String?
@@ -24,7 +24,7 @@ struct OSSRequest: Sendable {
     }
 }
 
-/// Turns an `OSSRequest` into the URL and headers that go on the wire, signed. The signer sees exactly the
+/// Turns an `APIRequest` into the URL and headers that go on the wire, signed. The signer sees exactly the
 /// method, resource, query and headers that are sent.
 struct RequestBuilder: Sendable {
     let endpoint: Endpoint
@@ -53,12 +53,12 @@ struct RequestBuilder: Sendable {
         }.joined(separator: "&")
     }
 
-    func signable(_ r: OSSRequest) -> SignableRequest {
+    func signable(_ r: APIRequest) -> SignableRequest {
         SignableRequest(method: r.method, bucket: bucket, key: r.key, query: r.query, headers: r.headers)
     }
 
     /// The wire request, signed with `credentials` at `now` (server-corrected seconds).
-    func build(_ r: OSSRequest, credentials: Credentials, now: Int64, connectTimeout: Int, stallTimeout: Int)
+    func build(_ r: APIRequest, credentials: Credentials, now: Int64, connectTimeout: Int, stallTimeout: Int)
         -> HTTPRequest
     {
         var s = signable(r)
@@ -73,7 +73,7 @@ struct RequestBuilder: Sendable {
     }
 
     /// A presigned URL: the request's query plus the signature parameters.
-    func presignedURL(_ r: OSSRequest, credentials: Credentials, now: Int64, expiresIn: Int64) -> String {
+    func presignedURL(_ r: APIRequest, credentials: Credentials, now: Int64, expiresIn: Int64) -> String {
         let s = signable(r)
         let extra: [(name: String, value: String)]
         switch signing {
