@@ -126,12 +126,23 @@ extension OSSClient {
         }
     }
 
-    /// DeleteMultipleObjects in quiet mode, in batches of 1000 keys.
+    /// DeleteMultipleObjects in quiet mode, in batches of 1000 keys. Keys XML 1.0 cannot carry (control
+    /// characters) are deleted one by one with DeleteObject.
     public func deleteMultiple(_ keys: [ObjectKey]) async throws -> DeleteResult {
         var result = DeleteResult(deleted: [], failed: [:])
+        let xmlSafe = keys.filter { Self.isXMLSafe($0.rawValue) }
+        for key in keys where !Self.isXMLSafe(key.rawValue) {
+            do {
+                try await delete(key)
+                result.deleted.append(key)
+            } catch let e as ObjectStoreError {
+                guard let code = e.code else { throw e }
+                result.failed[key] = code.name
+            }
+        }
         var start = 0
-        while start < keys.count {
-            let batch = Array(keys[start..<min(start + 1000, keys.count)])
+        while start < xmlSafe.count {
+            let batch = Array(xmlSafe[start..<min(start + 1000, xmlSafe.count)])
             start += batch.count
             var xml = XMLWriter(root: "Delete")
             xml.element("Quiet", "true")
@@ -153,6 +164,13 @@ extension OSSClient {
             result.deleted += batch.filter { decoded.failed[$0] == nil }
         }
         return result
+    }
+
+    /// True when every character may appear in an XML 1.0 document.
+    static func isXMLSafe(_ s: String) -> Bool {
+        s.unicodeScalars.allSatisfy { c in
+            c.value >= 0x20 ? (c.value != 0xFFFE && c.value != 0xFFFF) : (c == "\t" || c == "\n" || c == "\r")
+        }
     }
 
     /// `x-oss-copy-source: /bucket/<url-encoded key>`.

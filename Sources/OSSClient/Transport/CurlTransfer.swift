@@ -122,8 +122,10 @@ final class CurlTransfer: @unchecked Sendable {
     // MARK: callbacks (I/O thread)
 
     fileprivate func receiveHeader(_ bytes: UnsafeRawBufferPointer) {
-        var line = String(decoding: bytes, as: UTF8.self)
-        while line.hasSuffix("\n") || line.hasSuffix("\r") { line.removeLast() }
+        // Strip CR LF as bytes: in Swift "\r\n" is one Character, so String suffix checks would miss it.
+        var end = bytes.count
+        while end > 0, bytes[end - 1] == 0x0A || bytes[end - 1] == 0x0D { end -= 1 }
+        let line = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[0..<end]), as: UTF8.self)
         if line.hasPrefix("HTTP/") {
             // A new status line (100 Continue, or a resend): start over.
             let parts = line.split(separator: " ", maxSplits: 2)
