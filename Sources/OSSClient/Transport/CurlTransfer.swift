@@ -195,11 +195,13 @@ final class CurlTransfer: @unchecked Sendable {
         {
             status = responseCode
         }
+        var connects: Int = 0
+        if let easy { _ = ossfs_curl_easy_getinfo_long(easy, CURLINFO_NUM_CONNECTS, &connects) }
         return .success(HTTPResponse(
             status: status, headers: headers, body: collected,
             sentBodyCRC64: body.sentCRC64,
             receivedBodyCRC64: isSuccess && request.hashResponseBody ? crc : nil,
-            receivedBodyLength: received))
+            receivedBodyLength: received, connectionsOpened: connects))
     }
 }
 

@@ -96,9 +96,12 @@ public struct HTTPResponse: Sendable {
     public var receivedBodyCRC64: UInt64?
     /// Bytes of 2xx body received (collected or streamed).
     public var receivedBodyLength: UInt64
+    /// New connections this request had to open (0 when it reused a kept-alive one).
+    public var connectionsOpened: Int
 
     public init(status: Int, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = [],
-                sentBodyCRC64: UInt64? = nil, receivedBodyCRC64: UInt64? = nil, receivedBodyLength: UInt64 = 0)
+                sentBodyCRC64: UInt64? = nil, receivedBodyCRC64: UInt64? = nil, receivedBodyLength: UInt64 = 0,
+                connectionsOpened: Int = 0)
     {
         self.status = status
         self.headers = headers
@@ -106,6 +109,7 @@ public struct HTTPResponse: Sendable {
         self.sentBodyCRC64 = sentBodyCRC64
         self.receivedBodyCRC64 = receivedBodyCRC64
         self.receivedBodyLength = receivedBodyLength
+        self.connectionsOpened = connectionsOpened
     }
 }
 
