@@ -1,8 +1,9 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CCurl
 import ObjectStore
-import OSSClient
+@testable import OSSClient
 import OSSCore
 import OSSLocalServer
 import Synchronization
@@ -162,4 +163,45 @@ func threadCount() -> Int {
         if name != "." && name != ".." { n += 1 }
     }
     return n
+}
+
+@Suite struct TransportFailureClassificationTests {
+    @Test func curlCodesMapToKinds() {
+        let cases: [(CURLcode, ObjectStoreError.TransportFailure)] = [
+            (CURLE_COULDNT_CONNECT, .connect), (CURLE_COULDNT_RESOLVE_HOST, .dns), (CURLE_OPERATION_TIMEDOUT, .timeout),
+            (CURLE_PEER_FAILED_VERIFICATION, .tls), (CURLE_SSL_CONNECT_ERROR, .tls), (CURLE_SSL_CACERT_BADFILE, .tls),
+            (CURLE_RECV_ERROR, .reset), (CURLE_SEND_ERROR, .reset), (CURLE_GOT_NOTHING, .reset),
+            (CURLE_PARTIAL_FILE, .reset), (CURLE_WRITE_ERROR, .aborted), (CURLE_URL_MALFORMAT, .other),
+        ]
+        for (code, kind) in cases { #expect(CurlErrorClassifier.kind(code) == kind, "\(code)") }
+    }
+
+    @Test func tlsToAPlainServerIsATLSFailure() async throws {
+        let server = try RawSocketServer(greeting: Array("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n".utf8))
+        defer { server.close() }
+        let transport = try CurlTransport()
+        do {
+            _ = try await transport.send(HTTPRequest(method: "GET", url: "https://127.0.0.1:\(server.port)/", connectTimeout: 5))
+            Issue.record("expected a TLS failure")
+        } catch let e as TransportError {
+            #expect(e.kind == .tls)
+        }
+        // The options reach curl: a CA file that does not exist fails before any byte is read.
+        let badCA = try CurlTransport(options: CurlTransportOptions(caFile: "/nonexistent/ca.pem"))
+        await #expect(throws: TransportError.self) {
+            try await badCA.send(HTTPRequest(method: "GET", url: "https://127.0.0.1:\(server.port)/", connectTimeout: 5))
+        }
+    }
+
+    @Test func aClosedConnectionMidAnswerIsAReset() async throws {
+        let server = try RawSocketServer(greeting: Array("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort".utf8))
+        defer { server.close() }
+        let transport = try CurlTransport()
+        do {
+            _ = try await transport.send(HTTPRequest(method: "GET", url: "http://127.0.0.1:\(server.port)/"))
+            Issue.record("expected a reset")
+        } catch let e as TransportError {
+            #expect(e.kind == .reset)
+        }
+    }
 }

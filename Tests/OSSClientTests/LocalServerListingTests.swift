@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Foundation
 import ObjectStore
 import OSSClient
 import OSSCore
@@ -168,16 +169,5 @@ import Testing
             let tampered = url.replacingOccurrences(of: "p%20q", with: "p%20r")
             #expect(try await transport.send(HTTPRequest(method: "GET", url: tampered)).status == 403)
         }
-    }
-}
-
-extension String {
-    func replacingOccurrences(of a: String, with b: String) -> String {
-        var out = "", rest = Substring(self)
-        while let r = rest.firstRange(of: a) {
-            out += rest[..<r.lowerBound] + b
-            rest = rest[r.upperBound...]
-        }
-        return out + rest
     }
 }

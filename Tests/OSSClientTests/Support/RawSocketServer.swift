@@ -16,7 +16,10 @@ final class RawSocketServer: @unchecked Sendable {
     /// Request heads received so far (request line and headers, CRLF-separated).
     var requestHeads: [String] { heads.withLock { $0 } }
 
-    init(silent: Bool = false, response: String = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok") throws {
+    /// `greeting`: bytes sent as soon as a connection is accepted, before reading anything (then closed).
+    init(silent: Bool = false, greeting: [UInt8]? = nil,
+         response: String = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok") throws
+    {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
@@ -36,6 +39,12 @@ final class RawSocketServer: @unchecked Sendable {
                 let conn = accept(fd, nil, nil)
                 if conn < 0 { return }
                 if silent { continue }  // keep it open and say nothing (leaks until close(), fine in tests)
+                if let greeting {
+                    _ = greeting.withUnsafeBytes { send(conn, $0.baseAddress!, $0.count, Int32(MSG_NOSIGNAL)) }
+                    Thread.sleep(forTimeInterval: 0.2)
+                    Glibc.close(conn)
+                    continue
+                }
                 Thread.detachNewThread { self.serve(conn, response: response) }
             }
         }
