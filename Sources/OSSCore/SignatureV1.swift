@@ -72,6 +72,16 @@ public enum SignatureV1 {
         (r.header("x-oss-date") ?? r.header("Date")).map(ASCII.trimmed)
     }
 
+    /// Splits `OSS <AccessKeyId>:<Signature>`; nil for another scheme or an empty part.
+    public static func parseAuthorization(_ header: String) -> (accessKeyID: String, signature: String)? {
+        let value = ASCII.trimmed(header)
+        guard value.hasPrefix("OSS "), let colon = value.firstIndex(of: ":") else { return nil }
+        let id = ASCII.trimmed(String(value[value.index(value.startIndex, offsetBy: 4)..<colon]))
+        let signature = String(value[value.index(after: colon)...])
+        guard !id.isEmpty, !signature.isEmpty, !signature.contains(" ") else { return nil }
+        return (id, signature)
+    }
+
     /// Adds Date (RFC 1123 of `now`) unless present, x-oss-security-token when credentials have one,
     /// and Authorization: OSS id:sig.
     public static func sign(_ r: inout SignableRequest, credentials: Credentials, now: Int64) {

@@ -222,3 +222,17 @@ import Testing
         }
     }
 }
+
+@Suite struct SignatureV1ParsingTests {
+    @Test func parsesAuthorization() {
+        let parsed = SignatureV1.parseAuthorization("OSS LTAI5tFakeAccessKeyId0001:t4J0idANxxG1HoerdiZTjlol7eM=")
+        #expect(parsed?.accessKeyID == "LTAI5tFakeAccessKeyId0001")
+        #expect(parsed?.signature == "t4J0idANxxG1HoerdiZTjlol7eM=")
+    }
+
+    @Test(arguments: ["", "OSS ", "OSS :sig", "OSS id:", "OSS idsig", "OSS4-HMAC-SHA256 Credential=a:b",
+                      "AWS id:sig", "OSS id:s ig"])
+    func rejects(_ header: String) {
+        #expect(SignatureV1.parseAuthorization(header) == nil)
+    }
+}

@@ -296,3 +296,42 @@ import Testing
         #expect(!verify(tampered))
     }
 }
+
+@Suite struct PresignedParsingTests {
+    static let r = SignableRequest(method: "GET", bucket: "examplebucket", key: "dir/file.txt")
+
+    func query(_ items: [(name: String, value: String)]) -> [(name: String, value: String?)] {
+        [("response-content-type", "text/plain")] + items.map { (name: $0.name, value: Optional($0.value)) }
+    }
+
+    @Test func readsBackWhatPresignWrote() throws {
+        let items = SignatureV4.presignQuery(Self.r, credentials: SignatureV1Tests.sts, region: "cn-hangzhou",
+                                             now: 1_704_164_645, expiresIn: 3600)
+        let p = try #require(SignatureV4.parsePresigned(query(items)))
+        #expect(p.isoDate == "20240102T030405Z" && p.expiresIn == 3600)
+        #expect(p.authorization == SignatureV4.Authorization(
+            accessKeyID: "LTAI5tFakeAccessKeyId0001", date: "20240102", region: "cn-hangzhou", product: "oss",
+            additionalHeaders: [], signature: "b01c2c9e3b3c1fc271c8670a99a4c96a4ee5e6eea461372213a54d4b7d5a9cd2"))
+    }
+
+    @Test func rejectsBrokenParameters() {
+        let items = SignatureV4.presignQuery(Self.r, credentials: SignatureV1Tests.credentials, region: "cn-hangzhou",
+                                             now: 1_704_164_645, expiresIn: 3600)
+        func with(_ name: String, _ value: String?) -> [(name: String, value: String?)] {
+            var q = query(items).filter { $0.name != name }
+            if let value { q.append((name: name, value: value)) }
+            return q
+        }
+        #expect(SignatureV4.parsePresigned(query(items)) != nil)
+        #expect(SignatureV4.parsePresigned(with("x-oss-signature", nil)) == nil)
+        #expect(SignatureV4.parsePresigned(with("x-oss-expires", "604801")) == nil)
+        #expect(SignatureV4.parsePresigned(with("x-oss-expires", "0")) == nil)
+        #expect(SignatureV4.parsePresigned(with("x-oss-date", "20240103T030405Z")) == nil)   // scope date differs
+        #expect(SignatureV4.parsePresigned(with("x-oss-signature-version", "OSS2")) == nil)
+        #expect(SignatureV4.parsePresigned(with("x-oss-additional-headers", "")) == nil)
+        #expect(SignatureV4.parsePresigned(with("x-oss-additional-headers", "host;")) == nil)
+        #expect(SignatureV4.parsePresigned(with("x-oss-additional-headers", "host"))?.authorization.additionalHeaders
+                == ["host"])
+        #expect(SignatureV4.parsePresigned(query(items) + [("x-oss-date", "20240102T030405Z")]) == nil)
+    }
+}

@@ -56,6 +56,11 @@ private func parse(_ s: String) throws -> XMLNode { try XML.parse(Array(s.utf8))
         #expect(doc.child("Grantee")?.attribute("id") == "7")
     }
 
+    @Test func byteOrderMarkAccepted() throws {
+        let doc = try XML.parse([0xEF, 0xBB, 0xBF] + Array("<a><b>x</b></a>".utf8))
+        #expect(doc.childText("b") == "x")
+    }
+
     @Test func utf8Keys() throws {
         let doc = try parse("<Key>目录/a b+c.txt</Key>")
         #expect(doc.text == "目录/a b+c.txt")
