@@ -65,7 +65,7 @@ struct OSSLocalCommand: ParsableCommand {
         case .success(let k): kinds = k
         case .failure(let e): throw ValidationError(e.description)
         }
-        var keys = KeySources.fromEnvironment(ProcessInfo.processInfo.environment)
+        var keys = AccessKeySources.fromEnvironment(ProcessInfo.processInfo.environment)
         if let credentials { keys += try KeySources.fromFile(credentials) }
         if keys.isEmpty && !anonymous {
             FileHandle.standardError.write(Data("""
@@ -79,26 +79,23 @@ struct OSSLocalCommand: ParsableCommand {
             storage: data.map { .directory($0) } ?? .memory,
             defaultRegion: region, accessKeys: keys, anonymous: anonymous,
             faults: FaultConfiguration(rate: faultRate, kinds: kinds, seed: seed, latencyMilliseconds: latencyMs))
+        // Block SIGTERM and SIGINT before any thread starts (threads inherit the mask), then take them with
+        // sigwait on this thread: no async-signal-safety concerns, and stop() runs as ordinary code.
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        sigaddset(&stopSignals, SIGTERM)
+        sigaddset(&stopSignals, SIGINT)
+        pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
+
         let server = LocalOSSServer(configuration: configuration)
         let bound = try server.start()
 
-        // Signals are handled on the main queue, so stop() never runs inside a signal handler.
-        signal(SIGTERM, SIG_IGN)
-        signal(SIGINT, SIG_IGN)
-        var sources: [DispatchSourceSignal] = []
-        for number in [SIGTERM, SIGINT] {
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .main)
-            source.setEventHandler {
-                server.stop()
-                Foundation.exit(0)
-            }
-            source.resume()
-            sources.append(source)
-        }
         let shownHost = host.contains(":") ? "[\(host)]" : host
         print("oss-local listening on http://\(shownHost):\(bound)")
         fflush(stdout)
-        withExtendedLifetime(sources) { dispatchMain() }
+        var received: Int32 = 0
+        sigwait(&stopSignals, &received)
+        server.stop()
     }
 }
 

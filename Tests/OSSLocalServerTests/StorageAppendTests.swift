@@ -91,4 +91,28 @@ struct StorageAppendTests {
             #expect(final.crc64 == CRC64.checksum(bytes))
         }
     }
+
+    /// Many small appends keep a handful of segments (merged like a binary counter), not one per append.
+    @Test(arguments: StorageTestBackend.allCases)
+    func smallAppendsStayFewSegments(_ kind: StorageTestBackend) throws {
+        try withStorage(kind) { f in
+            let b = f.bucket
+            var all: [UInt8] = []
+            var object: StoredObject?
+            for i in 0..<500 {
+                let piece = storagePattern(1 + i % 37) { $0 &+ i }
+                object = try b.append("many", position: UInt64(all.count), blob: b.blob(piece), attributes: ObjectAttributes())
+                all += piece
+            }
+            let final = try #require(object)
+            #expect(final.content.segments.count <= 10)
+            #expect(final.size == UInt64(all.count))
+            #expect(final.crc64 == CRC64.checksum(all))
+            #expect(try b.contents("many") == all)
+            if let dir = f.dir {
+                // Superseded pieces were freed: only the object's own files remain.
+                #expect(StorageTestFiles.names(dir + "/blobs").count == final.content.segments.count)
+            }
+        }
+    }
 }

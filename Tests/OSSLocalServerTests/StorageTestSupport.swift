@@ -25,7 +25,9 @@ final class StorageFixture {
             dir = nil
             engine = try StorageEngine(backend: .memory, buckets: Self.buckets)
         case .disk:
-            let d = FileManager.default.temporaryDirectory.path + "/storage-test-" + UUID().uuidString
+            // tmpfs when available: these tests check layout and recovery, not the disk's fsync latency.
+            let base = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : FileManager.default.temporaryDirectory.path
+            let d = base + "/storage-test-" + UUID().uuidString
             dir = d
             engine = try StorageEngine(backend: .directory(d), buckets: Self.buckets)
         }

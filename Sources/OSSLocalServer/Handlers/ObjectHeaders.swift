@@ -6,9 +6,8 @@ enum ObjectHeaders {
 
     static func lastModified(_ t: StorageTimestamp) -> String { HTTPDate.rfc1123(t.seconds) }
 
-    static func iso8601(_ t: StorageTimestamp) -> String {
-        HTTPDate.iso8601(t.seconds, milliseconds: Int(t.nanoseconds / 1_000_000))
-    }
+    /// Always `.000Z`, as OSS writes it: oss2 parses with the literal format `%Y-%m-%dT%H:%M:%S.000Z`.
+    static func iso8601(_ t: StorageTimestamp) -> String { HTTPDate.iso8601(t.seconds, milliseconds: 0) }
 
     /// `object` describes itself; for a symlink, `target` supplies length, ETag, MD5, CRC and storage class.
     static func describe(_ object: StoredObject, target: StoredObject? = nil) -> [(name: String, value: String)] {

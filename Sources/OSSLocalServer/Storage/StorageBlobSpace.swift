@@ -7,7 +7,8 @@ import NIOCore
 /// writer finishes, so a reader that opened one keeps reading the old bytes after an overwrite or delete.
 /// The memory space needs no counting: ByteBuffers are freed by ARC.
 protocol StorageBlobSpace: AnyObject, Sendable {
-    func newWriter() throws -> BlobWriter
+    /// `coalescing`: keep the bytes in one segment (memory; a disk blob is always one file).
+    func newWriter(coalescing: Bool) throws -> BlobWriter
     /// Adds a reference to each file the segments use; throws `.noSuchKey` if one was already freed
     /// (the object they came from was overwritten or deleted meanwhile).
     func retain(_ segments: [ContentSegment]) throws

@@ -50,7 +50,7 @@ public final class BucketStore: @unchecked Sendable {
     // MARK: writers and reads
 
     /// A writer for a PUT, part or append body. Use it from one thread; `finish()` gives the Blob to store.
-    public func newWriter() throws -> BlobWriter { try blobs.newWriter() }
+    public func newWriter() throws -> BlobWriter { try blobs.newWriter(coalescing: false) }
 
     /// The object stored under `key` (a symlink is returned as itself), nil if absent.
     public func head(_ key: String) -> StoredObject? {
@@ -213,13 +213,16 @@ public final class BucketStore: @unchecked Sendable {
             let base = current?.size ?? 0
             guard base + blob.size <= StorageLimits.maxObjectSize else { throw StorageError.entityTooLarge }
             let crc = current.map { CRC64.combine($0.crc64, blob.crc64, length2: blob.size) } ?? blob.crc64
-            let object = StoredObject(key: key, size: base + blob.size,
-                                      etag: StorageETag.appended(previous: current?.etag, md5: blob.md5),
-                                      contentMD5: nil, crc64: crc, lastModified: now(), kind: .appendable,
-                                      attributes: current?.attributes ?? attributes, symlinkTarget: nil,
-                                      restored: false,
-                                      content: ObjectContent(segments: (current?.content.segments ?? []) + blob.data.content.segments))
             do {
+                var segments = (current?.content.segments ?? []) + blob.data.content.segments
+                var merged: Blob?       // holds the merged bytes until the object references them
+                (segments, merged) = try compactTail(segments)
+                let object = StoredObject(key: key, size: base + blob.size,
+                                          etag: StorageETag.appended(previous: current?.etag, md5: blob.md5),
+                                          contentMD5: nil, crc64: crc, lastModified: now(), kind: .appendable,
+                                          attributes: current?.attributes ?? attributes, symlinkTarget: nil,
+                                          restored: false, content: ObjectContent(segments: segments))
+                defer { withExtendedLifetime(merged) {} }
                 return try store(object) { latest in
                     guard Self.sameVersion(latest, current) else { throw VersionChanged() }
                 }
@@ -228,6 +231,34 @@ public final class BucketStore: @unchecked Sendable {
             } catch StorageError.noSuchKey {
                 continue    // the snapshot's bytes were freed by a concurrent delete: look again
             }
+        }
+    }
+
+    /// Appends in small pieces would otherwise give an object thousands of segments (and a GET as many open
+    /// files). Like a binary counter, the trailing segments merge while each is no bigger than everything after
+    /// it, up to `mergeCap`: an object keeps O(log n) small segments plus one per `mergeCap` bytes, and each
+    /// appended byte is copied O(log(mergeCap / append size)) times.
+    static let mergeCap: UInt64 = 16 << 20
+
+    /// Copies the mergeable suffix of `segments` (see `mergeCap`) into one new blob.
+    func compactTail(_ segments: [ContentSegment]) throws -> ([ContentSegment], Blob?) {
+        guard var total = segments.last?.length else { return (segments, nil) }
+        var start = segments.count - 1
+        while start > 0 {
+            let previous = segments[start - 1].length
+            guard previous <= total, total + previous <= Self.mergeCap else { break }
+            start -= 1
+            total += previous
+        }
+        guard segments.count - start >= 2 else { return (segments, nil) }
+        let writer = try blobs.newWriter(coalescing: true)
+        do {
+            try blobs.forEachChunk(Array(segments[start...])) { try writer.write(ByteBuffer(bytes: $0)) }
+            let merged = try writer.finish()
+            return (Array(segments[..<start]) + merged.data.content.segments, merged)
+        } catch {
+            writer.abort()
+            throw error
         }
     }
 

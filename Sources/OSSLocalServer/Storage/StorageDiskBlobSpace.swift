@@ -40,7 +40,7 @@ final class DiskBlobSpace: StorageBlobSpace, @unchecked Sendable {
         }
     }
 
-    func newWriter() throws -> BlobWriter { try DiskBlobWriter(space: self) }
+    func newWriter(coalescing: Bool) throws -> BlobWriter { try DiskBlobWriter(space: self) }
 
     /// A finished writer's file enters with one reference (the Blob's).
     func register(_ id: String) {

@@ -24,7 +24,8 @@ public final class StorageEngine: @unchecked Sendable {
     /// Staging and orphaned files removed at startup (disk backend), for logs and tests.
     public let startupCleanupCount: Int
 
-    /// Loads an existing data directory (every bucket in it) and creates the missing `buckets`.
+    /// Loads an existing data directory (every bucket in it) and creates the missing `buckets`. A bucket already
+    /// on disk keeps its creation date but takes region and storage class from `buckets`.
     public init(backend: StorageBackend, buckets definitions: [BucketDefinition],
                 now: @escaping @Sendable () -> StorageTimestamp = { StorageTimestamp.now() }) throws {
         self.backend = backend
@@ -43,7 +44,11 @@ public final class StorageEngine: @unchecked Sendable {
                     all[name] = d
                 }
             }
-            for d in definitions where all[d.name] == nil {
+            // A configured bucket takes its region and storage class from the configuration, and keeps the
+            // creation date it was first given.
+            for var d in definitions {
+                if let existing = all[d.name] { d.creationDate = existing.creationDate }
+                guard all[d.name] != d else { continue }
                 let journal = try DiskJournal(root: root, bucket: d.name, space: space)
                 let staged = StagedRecord(
                     tempPath: try StorageFiles.stage([UInt8](try JSONEncoder().encode(d)), tempDir: space.tmpDir),

@@ -2,7 +2,7 @@ import NIOCore
 
 /// Blob bytes kept in ByteBuffers; ARC frees them, so retain/release have nothing to count.
 final class MemoryBlobSpace: StorageBlobSpace, @unchecked Sendable {
-    func newWriter() throws -> BlobWriter { MemoryBlobWriter() }
+    func newWriter(coalescing: Bool) throws -> BlobWriter { MemoryBlobWriter(coalescing: coalescing) }
     func retain(_ segments: [ContentSegment]) throws {}
     func release(_ segments: [ContentSegment]) {}
 
@@ -15,7 +15,8 @@ final class MemoryBlobSpace: StorageBlobSpace, @unchecked Sendable {
 }
 
 /// Keeps large incoming buffers as they are (no copy) and gathers small ones into 1 MiB chunks, so an object
-/// sent in many small reads does not become thousands of segments.
+/// sent in many small reads does not become thousands of segments. A coalescing writer copies everything into
+/// one buffer (merging an appendable object's pieces).
 final class MemoryBlobWriter: BlobWriter, @unchecked Sendable {
     private static let smallWrite = 64 * 1024
     private static let chunkSize = 1 << 20
@@ -24,10 +25,19 @@ final class MemoryBlobWriter: BlobWriter, @unchecked Sendable {
     private var chunks: [ByteBuffer] = []
     private var pending: ByteBuffer?
     private let allocator = ByteBufferAllocator()
+    private let coalescing: Bool
+
+    init(coalescing: Bool) { self.coalescing = coalescing }
 
     func write(_ bytes: ByteBuffer) throws {
         try sums.update(bytes)
         guard bytes.readableBytes > 0 else { return }
+        if coalescing {
+            var bytes = bytes
+            if pending == nil { pending = allocator.buffer(capacity: bytes.readableBytes) }
+            pending!.writeBuffer(&bytes)
+            return
+        }
         if bytes.readableBytes >= Self.smallWrite {
             flushPending()
             chunks.append(bytes)
