@@ -171,3 +171,25 @@ import Testing
         }
     }
 }
+
+/// Virtual-hosted addressing (`bucket.host`) end to end: curl resolves the made-up names to the local server.
+@Suite struct LocalServerVirtualHostTests {
+    @Test(arguments: [SignatureVersionChoice.v1, .v4])
+    func virtualHostedRequests(signing: SignatureVersionChoice) async throws {
+        try await withLocalServer { port in
+            let host = "oss-cn-hangzhou.aliyuncs.com"
+            let transport = try CurlTransport(options: CurlTransportOptions(resolve: [
+                "\(serverBucket).\(host):\(port):127.0.0.1",
+            ]))
+            var config = ClientConfiguration(endpoint: Endpoint(scheme: .http, host: host, port: port), bucket: serverBucket)
+            config.signatureVersion = signing
+            #expect(!config.usesPathStyle)
+            let client = try OSSClient(configuration: config, credentials: StaticCredentialsProvider(Credentials(
+                accessKeyID: serverKey.id, accessKeySecret: serverKey.secret)), transport: transport)
+            if signing == .v4 { #expect(client.signing == .v4(region: "cn-hangzhou")) }
+            _ = try await client.put("vh/a b", payload: .bytes([1, 2, 3]), options: WriteOptions())
+            #expect(try await client.get("vh/a b", range: nil, conditions: GetConditions()).body == [1, 2, 3])
+            #expect(try await client.list(ListRequest(prefix: "vh/")).objects.map(\.key) == ["vh/a b"])
+        }
+    }
+}

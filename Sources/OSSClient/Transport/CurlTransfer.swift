@@ -16,6 +16,7 @@ final class CurlTransfer: @unchecked Sendable {
     // I/O thread state.
     var easy: UnsafeMutableRawPointer?
     var headerList: UnsafeMutablePointer<curl_slist>?
+    var resolveList: UnsafeMutablePointer<curl_slist>?
     let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
     private var status = 0
     private var headers = HTTPHeaders()
@@ -36,6 +37,7 @@ final class CurlTransfer: @unchecked Sendable {
 
     deinit {
         if let headerList { curl_slist_free_all(headerList) }
+        if let resolveList { curl_slist_free_all(resolveList) }
         errorBuffer.deallocate()
     }
 
@@ -104,6 +106,13 @@ final class CurlTransfer: @unchecked Sendable {
         } else {
             if let proxy = options.proxy { set(ossfs_curl_easy_setopt_string(easy, CURLOPT_PROXY, proxy)) }
             if let noProxy = options.noProxy { set(ossfs_curl_easy_setopt_string(easy, CURLOPT_NOPROXY, noProxy)) }
+        }
+
+        if !options.resolve.isEmpty {
+            var entries: UnsafeMutablePointer<curl_slist>? = nil
+            for entry in options.resolve { entries = curl_slist_append(entries, entry) }
+            resolveList = entries
+            set(ossfs_curl_easy_setopt_slist(easy, CURLOPT_RESOLVE, entries))
         }
 
         var list: UnsafeMutablePointer<curl_slist>? = nil
