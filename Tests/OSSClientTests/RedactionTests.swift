@@ -63,3 +63,25 @@ import Testing
         #expect(!"\(creds)".contains(secret))
     }
 }
+
+@Suite struct SigningEchoRedactionTests {
+    @Test func tokensLeaveServerEchoes() {
+        let v1 = "GET\n\n\nTue, 02 Jan 2024 03:04:05 GMT\nx-oss-security-token:FakeSTSToken==\n/examplebucket/dir/file.txt"
+        #expect(Redaction.signingText(v1)
+            == "GET\n\n\nTue, 02 Jan 2024 03:04:05 GMT\nx-oss-security-token:<redacted>\n/examplebucket/dir/file.txt")
+        let presign = "GET\n\n\n1704168245\n/examplebucket/dir/file.txt?security-token=FakeSTSToken==&uploads"
+        #expect(Redaction.signingText(presign) == "GET\n\n\n1704168245\n/examplebucket/dir/file.txt?security-token=<redacted>&uploads")
+        let v4 = "GET\n/b/k\nx-oss-credential=AK&x-oss-security-token=T%3D\nx-oss-date:20240102T030405Z\n"
+        #expect(Redaction.signingText(v4) == "GET\n/b/k\nx-oss-credential=AK&x-oss-security-token=<redacted>\nx-oss-date:20240102T030405Z\n")
+    }
+
+    @Test func errorDetailsCarryNoToken() {
+        let xml = "<Error><Code>SignatureDoesNotMatch</Code><Message>m</Message>"
+            + "<StringToSign>GET\n\n\nD\nx-oss-security-token:SECRETTOKEN\n/b/k</StringToSign>"
+            + "<StringToSignBytes>53 45 43 52 45 54</StringToSignBytes></Error>"
+        let e = ErrorDecoder.decode(status: 403, headers: HTTPHeaders(), body: Array(xml.utf8))
+        #expect(e.details["StringToSign"] == "GET\n\n\nD\nx-oss-security-token:<redacted>\n/b/k")
+        #expect(e.details["StringToSignBytes"] == nil)
+        #expect(!"\(e.details)".contains("SECRETTOKEN") && !"\(ObjectStoreError.service(e))".contains("SECRETTOKEN"))
+    }
+}
