@@ -53,6 +53,16 @@ enum ASCII {
         return changed ? String(decoding: utf8, as: UTF8.self) : s
     }
 
+    static func uppercased(_ s: String) -> String {
+        var utf8 = Array(s.utf8)
+        var changed = false
+        for i in utf8.indices where utf8[i] >= 0x61 && utf8[i] <= 0x7A {
+            utf8[i] &= ~0x20
+            changed = true
+        }
+        return changed ? String(decoding: utf8, as: UTF8.self) : s
+    }
+
     /// Strips spaces and tabs (HTTP optional whitespace) from both ends.
     static func trimmed(_ s: String) -> String {
         let bytes = Array(s.utf8)
