@@ -114,6 +114,7 @@ public enum CommandLineParser {
     /// Rules that involve more than one option, and defaults that depend on others.
     static func finish(_ state: inout OptionState) throws {
         var o = state.options
+        o.filesystem.prefix = o.prefix
         if state.uidGiven, o.filesystem.defaultUID == 0, state.euid != 0 {
             throw CommandLineError("option uid=0 needs root: a non-root user may not mount files as owned by root")
         }

@@ -107,7 +107,8 @@ enum OptionTable {
             },
             OptionSpec(names: ["ram_role"], argument: .optional("auto|NAME|URL"), defaultValue: "off",
                        help: "credentials of the ECS instance's RAM role from the metadata service") { s, _, v in
-                s.options.client.ramRole = (v?.isEmpty ?? true) ? "auto" : v
+                // Bare ram_role means auto; an empty value means no role, as in ossfs 1.x.
+                s.options.client.ramRole = v == nil ? "auto" : (v!.isEmpty ? nil : v)
             },
             flag(["disable_imdsv2"], "ask the metadata service without an IMDSv2 token") {
                 $0.options.client.disableIMDSv2 = true
