@@ -16,6 +16,7 @@ let package = Package(
     products: [
         .executable(name: "oss-local", targets: ["oss-local"]),
         .executable(name: "ossfs-passwd", targets: ["ossfs-passwd"]),
+        .executable(name: "ossfs", targets: ["ossfs"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -40,6 +41,7 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
+        .executableTarget(name: "ossfs", dependencies: ["OSSFS", "OSSClient", "ObjectStore", "OSSCore"]),
         .executableTarget(name: "oss-local", dependencies: [
             "OSSLocalServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

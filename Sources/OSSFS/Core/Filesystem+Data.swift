@@ -1,0 +1,269 @@
+import ObjectStore
+
+// open, create, read, write, flush, fsync, release, shutdown: the data path.
+extension Filesystem {
+    public func open(_ ino: InodeNumber, flags: OpenFlags, caller: Caller) async throws -> OpenReply {
+        try await guarded { try await openHandle(ino, flags: flags) }
+    }
+
+    public func create(parent: InodeNumber, name: String, permissions: UInt32, flags: OpenFlags, caller: Caller)
+        async throws -> (Entry, OpenReply)
+    {
+        try await guarded {
+            try checkWritable()
+            let path = try childPath(parent, name)
+            let info: NodeInfo
+            if let existing = try await resolve(path, fresh: true) {
+                if flags.exclusive { throw FSError.exists }
+                if existing.kind == .directory { throw FSError.isDirectory }
+                info = existing
+            } else {
+                info = try await createObject(path, permissions: permissions & ~caller.umask, caller: caller,
+                                              exclusive: flags.exclusive)
+            }
+            let e = entry(path, info)
+            do {
+                let reply = try await openHandle(e.attributes.ino, flags: flags, known: info)
+                return (e, reply)
+            } catch {
+                inodes.forget(e.attributes.ino, count: 1)   // the kernel never sees this Entry
+                throw error
+            }
+        }
+    }
+
+    /// Opens a handle on the inode's shared open-file state, pinning the object's ETag when the state is new.
+    /// Opens re-read the metadata (close-to-open consistency) unless `known` came from the store just now.
+    func openHandle(_ ino: InodeNumber, flags: OpenFlags, known: NodeInfo? = nil) async throws -> OpenReply {
+        guard let record = inodes.record(ino) else { throw FSError.notFound }
+        if flags.writes { try checkWritable() }
+        switch record.kind {
+        case .directory: throw FSError.isDirectory
+        case .symlink: throw FSError.invalidArgument("cannot open a symlink")
+        case .regular: break
+        }
+        var file = record.openFile
+        if file == nil {
+            guard let path = record.path else { throw FSError.notFound }
+            var info: NodeInfo
+            if let known { info = known } else {
+                guard let fresh = try await resolve(path, fresh: true) else { throw FSError.notFound }
+                info = fresh
+            }
+            guard info.kind == .regular else { throw FSError.notFound }
+            info.complete = true
+            let made = OpenFile(ino: ino, info: info)
+            file = inodes.openFile(ino, make: { made })
+        }
+        guard let file else { throw FSError.notFound }
+        try await file.lock.withLock {
+            file.with { s in
+                s.handles += 1
+                if flags.writes { s.writers += 1 }
+            }
+            if flags.truncate, flags.writes {
+                do { try truncateLocked(file, to: 0) } catch {
+                    file.with { s in
+                        s.handles -= 1
+                        if flags.writes { s.writers -= 1 }
+                    }
+                    throw error
+                }
+            }
+        }
+        let etag = file.with { $0.dirty ? nil : $0.pinnedETag }
+        let previous = inodes.setLastOpenETag(ino, etag)
+        let handle = handles.insert(.file(FileHandle(ino: ino, file: file, flags: flags)))
+        return OpenReply(handle: handle, keepCache: etag != nil && previous == etag)
+    }
+
+    func fileHandle(_ id: HandleID) throws -> FileHandle {
+        guard case .file(let h)? = handles.get(id) else { throw FSError.badHandle }
+        return h
+    }
+
+    public func read(_ handle: HandleID, offset: UInt64, size: Int) async throws -> [UInt8] {
+        try await guarded {
+            let h = try fileHandle(handle)
+            guard h.flags.access != .writeOnly else { throw FSError.badHandle }
+            guard size > 0 else { return [] }
+            if h.file.hasStaging {
+                return try await h.file.lock.withLock { try await readStagedLocked(h.file, offset: offset, size: size) }
+            }
+            return try await readRemote(h, offset: offset, size: size)
+        }
+    }
+
+    /// A read of a clean file: ranged GETs of the pinned version, through the handle's read-ahead buffer.
+    func readRemote(_ h: FileHandle, offset: UInt64, size: Int) async throws -> [UInt8] {
+        let (etag, fileSize) = h.file.with { ($0.pinnedETag, $0.size) }
+        guard offset < fileSize else { return [] }
+        let wanted = offset..<min(offset + UInt64(size), fileSize)
+        let window: UInt64 = h.readAhead.withLock { ra in
+            ra.window = offset == ra.nextOffset ? min(ra.window * 2, ReadAhead.maximumWindow) : ReadAhead.minimumWindow
+            ra.nextOffset = wanted.upperBound
+            return ra.window
+        }
+        if let hit = h.readAhead.withLock({ $0.serve(wanted, etag: etag) }) { return hit }
+        guard let path = inodes.record(h.ino)?.path else { throw FSError.stale(ObjectKey("")) }
+        let key = names.fileKey(path)
+        let fetch = offset..<min(fileSize, offset + max(UInt64(wanted.count), window))
+        let body: [UInt8]
+        do {
+            body = try await store.get(key, range: fetch, conditions: GetConditions(ifMatch: etag)).body
+        } catch { throw Self.fsError(error, key: key) }
+        h.readAhead.withLock { ra in
+            ra.buffer = body
+            ra.bufferOffset = fetch.lowerBound
+            ra.etag = etag
+        }
+        let n = min(wanted.count, body.count)
+        return Array(body[0..<n])
+    }
+
+    /// A read of a file with a staging file (held under `file.lock`): old bytes are fetched where missing.
+    func readStagedLocked(_ file: OpenFile, offset: UInt64, size: Int) async throws -> [UInt8] {
+        let fileSize = file.with { $0.size }
+        guard offset < fileSize else { return [] }
+        let range = offset..<min(offset + UInt64(size), fileSize)
+        try await fillGapsLocked(file, range)
+        guard let staging = file.with({ $0.staging }) else { return [] }
+        return try staging.read(at: range.lowerBound, count: range.count)
+    }
+
+    public func write(_ handle: HandleID, offset: UInt64, data: [UInt8]) async throws -> Int {
+        try await guarded {
+            let h = try fileHandle(handle)
+            guard h.flags.writes else { throw FSError.badHandle }
+            try checkWritable()
+            let file = h.file
+            return try await file.lock.withLock {
+                let staging = try ensureStagingLocked(file)
+                let at = h.flags.append ? file.with { $0.size } : offset
+                try staging.write(data, at: at)
+                let now = clock.now()
+                let dirtyBytes = file.with { s -> UInt64 in
+                    let end = at + UInt64(data.count)
+                    s.valid.insert(at..<end)
+                    s.size = max(s.size, end)
+                    s.dirty = true
+                    s.dirtyBytes += UInt64(data.count)
+                    s.info.mtime = now
+                    s.info.ctime = now
+                    return s.dirtyBytes
+                }
+                if let limit = config.maxDirtyData, dirtyBytes >= limit { try await uploadLocked(file) }
+                return data.count
+            }
+        }
+    }
+
+    public func flush(_ handle: HandleID) async throws {
+        try await guarded {
+            let h = try fileHandle(handle)
+            try await h.file.lock.withLock { try await uploadLocked(h.file) }
+        }
+    }
+
+    public func fsync(_ handle: HandleID, dataOnly: Bool) async throws { try await flush(handle) }
+
+    public func release(_ handle: HandleID) async {
+        guard case .file(let h)? = handles.remove(handle) else { return }
+        let file = h.file
+        await file.lock.withLock {
+            let last = file.with { s -> Bool in
+                s.handles -= 1
+                if h.flags.writes { s.writers -= 1 }
+                return s.handles == 0
+            }
+            guard last else { return }
+            // A last chance for data whose flush failed; if this fails too it stays staged (and the state
+            // stays on the inode) for the next open, flush or shutdown.
+            try? await uploadLocked(file)
+            let keep = file.with { $0.dirty && !$0.detached }
+            if !keep {
+                file.discardStaging()
+                inodes.dropOpenFile(file.ino, ifIdentical: file)
+            }
+        }
+    }
+
+    /// Uploads what every open file still holds (bounded by the caller's grace period).
+    public func shutdown() async {
+        for file in inodes.allOpenFiles() {
+            await file.lock.withLock { try? await uploadLocked(file) }
+        }
+    }
+
+    // MARK: - Staging (all under file.lock)
+
+    func ensureStagingLocked(_ file: OpenFile) throws -> StagingFile {
+        if let s = file.with({ $0.staging }) { return s }
+        let staging = try StagingFile(directory: config.stagingDirectory, ensureFree: config.ensureDiskFree)
+        let size = file.with { $0.size }
+        do { try staging.truncate(to: size) } catch {
+            staging.remove()
+            throw error
+        }
+        file.with { $0.staging = staging }
+        return staging
+    }
+
+    /// Fetches the pinned object's bytes into the staging file where `range` (within `baseSize`) is not
+    /// staged yet, in pieces of at most 8 MiB.
+    func fillGapsLocked(_ file: OpenFile, _ range: Range<UInt64>) async throws {
+        let (base, valid, etag) = file.with { ($0.baseSize, $0.valid, $0.pinnedETag) }
+        let clipped = range.clamped(to: 0..<base)
+        let gaps = valid.gaps(in: clipped)
+        guard !gaps.isEmpty else { return }
+        let staging = try ensureStagingLocked(file)
+        guard let path = inodes.record(file.ino)?.path else {
+            throw FSError.io("the object behind an unlinked file is gone")
+        }
+        let key = names.fileKey(path)
+        let piece: UInt64 = 8 << 20
+        for gap in gaps {
+            var at = gap.lowerBound
+            while at < gap.upperBound {
+                let end = min(gap.upperBound, at + piece)
+                let body: [UInt8]
+                do {
+                    body = try await store.get(key, range: at..<end, conditions: GetConditions(ifMatch: etag)).body
+                } catch { throw Self.fsError(error, key: key) }
+                guard body.count == Int(end - at) else { throw FSError.io("short read of \(key)") }
+                try staging.write(body, at: at)
+                file.with { $0.valid.insert(at..<end) }
+                at = end
+            }
+        }
+    }
+
+    func truncateLocked(_ file: OpenFile, to size: UInt64) throws {
+        let staging = try ensureStagingLocked(file)
+        try staging.truncate(to: size)
+        let now = clock.now()
+        file.with { s in
+            if size < s.size {
+                s.valid.clip(to: size)
+                s.baseSize = min(s.baseSize, size)
+            }
+            s.size = size
+            s.dirty = true
+            s.info.mtime = now
+            s.info.ctime = now
+        }
+    }
+
+    /// The name of an open file is going away (unlink, or replaced by rename): keep its bytes for the open
+    /// handles by staging all of the pinned object first, then never upload it again.
+    func detachLocked(_ file: OpenFile) async {
+        let base = file.with { $0.baseSize }
+        do { try await fillGapsLocked(file, 0..<base) } catch {
+            // The handles will see EIO on unstaged ranges; the unlink itself must still happen.
+        }
+        file.with { s in
+            s.detached = true
+            s.dirty = false
+        }
+    }
+}
