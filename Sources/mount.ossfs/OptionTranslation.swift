@@ -50,13 +50,19 @@ struct OptionTranslation {
         return result
     }
 
+    /// ossfs 1.x's removed key options, and the options of credential libraries: named by ossfs's table
+    /// or by ossfs 1.x, and they would carry a credential.
+    static let credentialOptions: Set<String> = ["accesskeyid", "secretaccesskey", "credlib_opts"]
+
     /// ossfs reads credentials from files, the environment or the instance's RAM role, never from options:
-    /// an option that would carry one is refused, whatever its spelling, before it can reach an argv (which
-    /// every user can read in /proc). Its value is never repeated.
+    /// an option that would carry one is refused before it can reach an argv (which every user can read in
+    /// /proc), even with -s. Options ossfs knows are never taken for one, except `credentialOptions`; an
+    /// unknown name is when it says secret, password or token and has a value. The value is never repeated.
     static func refuseSecret(_ option: MountOption) throws {
         let name = option.name.lowercased()
-        let carriesSecret = name.contains("secret") || name.contains("password") || name == "accesskeyid"
-            || name == "credlib_opts" || (name.contains("token") && option.value != nil)
+        let looksLikeSecret = name.contains("secret") || name.contains("password") || name.contains("token")
+        let carriesSecret = credentialOptions.contains(name)
+            || (looksLikeSecret && option.value != nil && !OssfsOptionCheck.isKnown(option))
         guard carriesSecret else { return }
         throw HelperError.mountFailure("option '\(option.name)' would put a credential on the command line, "
             + "where other users can read it; store keys with ossfs-passwd (passwd_file=FILE, /etc/passwd-ossfs) "

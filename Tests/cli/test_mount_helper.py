@@ -12,6 +12,7 @@ mount(8) gives helpers), all symlinks to the built binaries, and remove them aft
 """
 
 import os
+import re
 import select
 import shlex
 import shutil
@@ -628,3 +629,25 @@ def test_the_daemon_is_found_next_to_the_helper(helper, build_dir):
     result = run(helper, "-f", BUCKET, "/mnt/oss", env={"PATH": "/nonexistent"})
     assert result.returncode == 0, result.stderr
     assert shlex.split(result.stdout)[0] == os.path.join(build_dir, "ossfs")
+
+
+def test_no_option_ossfs_accepts_is_mistaken_for_a_secret_or_unknown(helper, build_dir):
+    """Every option in `ossfs --help` passes the helper's secret and unknown-option checks."""
+    text = run(os.path.join(build_dir, "ossfs"), "--help").stdout.split("Options (-o):\n", 1)[1]
+    token = r"[a-z0-9_]+(?:=[^\s,]+|\[=[^\s,]+\])?"
+    forms = []
+    for line in text.splitlines():
+        m = re.match(r"^    (" + token + r"(?:, " + token + r")*)\s", line)
+        if m:
+            forms += m.group(1).split(", ")
+    names = [re.match(r"[a-z0-9_]+", form).group(0) for form in forms]
+    assert len(names) > 50 and "use_session_token" in names and "passwd_file" in names
+    # ossfs does not support credlib_opts either, and its value configures a credential library: it may hold keys.
+    refused_on_purpose = {"credlib_opts"}
+    for form, name in zip(forms, names):
+        if name in refused_on_purpose:
+            continue
+        option = f"{name}=1" if "=" in form and "[=" not in form else name
+        result = run(helper, "-f", BUCKET, "/mnt/oss", "-o", option)
+        assert "would put a credential" not in result.stderr, name
+        assert "unknown option" not in result.stderr, name
