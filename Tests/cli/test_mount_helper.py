@@ -651,3 +651,9 @@ def test_no_option_ossfs_accepts_is_mistaken_for_a_secret_or_unknown(helper, bui
         result = run(helper, "-f", BUCKET, "/mnt/oss", "-o", option)
         assert "would put a credential" not in result.stderr, name
         assert "unknown option" not in result.stderr, name
+
+
+def test_fake_output_quotes_for_the_shell(helper):
+    result, words = fake(helper, BUCKET, "/mnt/a b", "-o", "fsname=it's here")
+    assert result.returncode == 0, result.stderr
+    assert words[1:] == [BUCKET, "/mnt/a b", "-o", "fsname=it's here"]
