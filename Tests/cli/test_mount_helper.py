@@ -657,3 +657,23 @@ def test_fake_output_quotes_for_the_shell(helper):
     result, words = fake(helper, BUCKET, "/mnt/a b", "-o", "fsname=it's here")
     assert result.returncode == 0, result.stderr
     assert words[1:] == [BUCKET, "/mnt/a b", "-o", "fsname=it's here"]
+
+
+def test_N_with_a_process_id_runs_ossfs_in_that_process_mount_namespace(helper, tmp_path):
+    record = tmp_path / "ns"
+    script = tmp_path / "ossfs"
+    script.write_text(f"#!/bin/sh\nreadlink /proc/self/ns/mnt > {record}\n")
+    script.chmod(0o755)
+    holder = subprocess.Popen(["unshare", "--mount", "--propagation", "private", "sleep", "120"])
+    try:
+        deadline = time.time() + 30
+        while os.readlink(f"/proc/{holder.pid}/ns/mnt") == os.readlink("/proc/self/ns/mnt"):
+            assert time.time() < deadline, "unshare did not enter a new mount namespace"
+            time.sleep(0.05)
+        result = run(helper, "-N", str(holder.pid), BUCKET, "/mnt/oss", env={"OSSFS_BIN": str(script)})
+        assert result.returncode == 0, result.stderr
+        assert record.read_text().strip() == os.readlink(f"/proc/{holder.pid}/ns/mnt")
+        assert record.read_text().strip() != os.readlink("/proc/self/ns/mnt")
+    finally:
+        holder.kill()
+        holder.wait()
