@@ -12,6 +12,7 @@ mount(8) gives helpers), all symlinks to the built binaries, and remove them aft
 """
 
 import os
+import pwd
 import re
 import select
 import shlex
@@ -677,3 +678,21 @@ def test_N_with_a_process_id_runs_ossfs_in_that_process_mount_namespace(helper, 
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_home_of_a_user_mount_is_that_users_home(helper):
+    """A `user` fstab line makes mount(8) run the helper as the user: HOME is theirs, not /root."""
+    directory = tempfile.mkdtemp(prefix="mount-helper-user-")
+    try:
+        os.chmod(directory, 0o777)
+        script = os.path.join(directory, "ossfs")
+        with open(script, "w") as f:
+            f.write(f'#!/bin/sh\necho "HOME=${{HOME-unset}}" > {directory}/record\n')
+        os.chmod(script, 0o755)
+        result = run("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "env", "-i",
+                     f"OSSFS_BIN={script}", helper, BUCKET, "/mnt/oss")
+        assert result.returncode == 0, result.stderr
+        with open(os.path.join(directory, "record")) as f:
+            assert f.read().strip() == "HOME=" + pwd.getpwuid(65534).pw_dir
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
