@@ -17,6 +17,7 @@ let package = Package(
         .executable(name: "oss-local", targets: ["oss-local"]),
         .executable(name: "ossfs-passwd", targets: ["ossfs-passwd"]),
         .executable(name: "ossfs", targets: ["ossfs"]),
+        .executable(name: "mount.ossfs", targets: ["mount.ossfs"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -44,6 +45,7 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         .executableTarget(name: "ossfs", dependencies: ["OSSFS", "OSSClient", "ObjectStore", "OSSCore"]),
+        .executableTarget(name: "mount.ossfs", dependencies: ["OSSFS"]),
         .executableTarget(name: "oss-local", dependencies: [
             "OSSLocalServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
