@@ -1,7 +1,9 @@
+import OSSCore
+
 /// `ossfs --help` and `ossfs --version`, generated from the option table so that every option is listed
 /// with its default.
 public enum HelpText {
-    public static let version = "2.0.0"
+    public static let version = OSSFSVersion.string
 
     public static var versionText: String {
         "ossfs \(version): an Alibaba Cloud OSS bucket as a Linux filesystem (libfuse3)\n"
