@@ -6,10 +6,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PRODUCTS=(ossfs ossfs-passwd mount.ossfs)
+# No $ORIGIN run path (the programs load no library of their own; Debian forbids custom search paths),
+# and full RELRO (-z now) as Debian's hardening flags give C programs.
+FLAGS=(-c release --static-swift-stdlib --disable-local-rpath -Xlinker -z -Xlinker now)
 for product in "${PRODUCTS[@]}"; do
-    swift build -c release --static-swift-stdlib --product "$product" >&2
+    swift build "${FLAGS[@]}" --product "$product" >&2
 done
-BIN=$(swift build -c release --static-swift-stdlib --show-bin-path)
+BIN=$(swift build "${FLAGS[@]}" --show-bin-path)
 
 # Direct dependencies (DT_NEEDED) are what the packages must declare; ldd would also list libcurl's own
 # dependencies, which its package brings. Anything from the Swift toolchain here would make the package
@@ -26,6 +29,10 @@ for product in "${PRODUCTS[@]}"; do
     if ldd "$BIN/$product" | grep -q 'not found'; then
         echo "build-release: $product has unresolved libraries:" >&2
         ldd "$BIN/$product" | grep 'not found' >&2
+        status=1
+    fi
+    if objdump -p "$BIN/$product" | grep -Eq '^ *(RPATH|RUNPATH) '; then
+        echo "build-release: $product has a run path: $(objdump -p "$BIN/$product" | grep -E 'RPATH|RUNPATH')" >&2
         status=1
     fi
     echo "build-release: $product needs $(tr '\n' ' ' <<<"$needed")" >&2

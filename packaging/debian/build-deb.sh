@@ -23,7 +23,8 @@ ARCH=$(dpkg --print-architecture)
 
 WORK=$(mktemp -d -t ossfs-deb-XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
-ROOT="$WORK/root"
+# dpkg-shlibdeps expects the programs staged as debian/PACKAGE of a source tree with a debian/control.
+ROOT="$WORK/src/debian/ossfs"
 umask 022
 "$PACKAGING/install-files.sh" "$ROOT" "$BIN" /sbin "$VERSION"
 
@@ -35,8 +36,8 @@ install -m 0644 "$PACKAGING/doc/README" "$DOC/README"
 if [ -f "$SRC/README.md" ]; then gzip -9n < "$SRC/README.md" > "$DOC/README.md.gz"; fi
 chmod 0644 "$DOC"/*.gz
 
-# dpkg-shlibdeps wants a debian/control to read; a minimal one of our own keeps it off the real tree.
-mkdir -p "$WORK/src/debian"
+# A minimal debian/control of our own for dpkg-shlibdeps keeps it off the real tree.
+
 printf 'Source: ossfs\n\nPackage: ossfs\nArchitecture: any\n' > "$WORK/src/debian/control"
 SHLIBS=$(cd "$WORK/src" && dpkg-shlibdeps -O "$ROOT/usr/bin/ossfs" "$ROOT/usr/bin/ossfs-passwd" \
     "$ROOT/sbin/mount.ossfs" | sed -n 's/^shlibs:Depends=//p')
