@@ -19,6 +19,9 @@ if [ "$LOGGED" != "$VERSION" ]; then
     exit 1
 fi
 
+# The Packager header names who built the binary package; ours is the maintainer of the changelog.
+PACKAGER=$(sed -n '/^%changelog/,$ { s/^\* [A-Z][a-z][a-z] [A-Z][a-z][a-z] [ 0-9][0-9] [0-9]* \(.*\) - [^ ]*$/\1/p }' "$SPEC" | head -n1)
+
 WORK=$(mktemp -d -t ossfs-rpm-XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$WORK/SOURCES"
@@ -28,6 +31,8 @@ rpmbuild -bb --quiet \
     --define "_sourcedir $WORK/SOURCES" \
     --define "ossfs_prebuilt $BIN" \
     --define "ossfs_tree $SRC" \
+    --define "packager $PACKAGER" \
+    --define "__brp_compress %{nil}" \
     "$SPEC" >&2
 for rpm in "$WORK"/RPMS/*/*.rpm; do
     cp "$rpm" "$OUT/"
