@@ -42,35 +42,52 @@ extension Filesystem {
         case .symlink: throw FSError.invalidArgument("cannot open a symlink")
         case .regular: break
         }
-        var file = record.openFile
-        if file == nil {
-            guard let path = record.path else { throw FSError.notFound }
-            var info: NodeInfo
-            if let known { info = known } else {
-                guard let fresh = try await resolve(path, fresh: true) else { throw FSError.notFound }
-                info = fresh
-            }
-            guard info.kind == .regular else { throw FSError.notFound }
-            info.complete = true
-            let made = OpenFile(ino: ino, info: info)
-            file = inodes.openFile(ino, make: { made })
-        }
-        guard let file else { throw FSError.notFound }
-        try await file.lock.withLock {
-            file.with { s in
-                s.handles += 1
-                if flags.writes { s.writers += 1 }
-            }
-            if flags.truncate, flags.writes {
-                do { try truncateLocked(file, to: 0) } catch {
-                    file.with { s in
-                        s.handles -= 1
-                        if flags.writes { s.writers -= 1 }
-                    }
-                    throw error
+        // A last release may drop the shared state while we wait for its lock: then take the new one.
+        var attempts = 0
+        while true {
+            attempts += 1
+            let file = try await sharedOpenFile(ino, known: attempts == 1 ? known : nil)
+            let joined = try await file.lock.withLock { () -> Bool in
+                guard inodes.existingOpenFile(ino) === file else { return false }
+                file.with { s in
+                    s.handles += 1
+                    if flags.writes { s.writers += 1 }
                 }
+                if flags.truncate, flags.writes {
+                    do { try truncateLocked(file, to: 0) } catch {
+                        file.with { s in
+                            s.handles -= 1
+                            if flags.writes { s.writers -= 1 }
+                        }
+                        throw error
+                    }
+                }
+                return true
             }
+            if joined { return finishOpen(ino, file, flags) }
+            if attempts > 100 { throw FSError.io("open raced with release too often") }
         }
+    }
+
+    /// The inode's open-file state: the existing one, or a new one pinning the object's current ETag.
+    func sharedOpenFile(_ ino: InodeNumber, known: NodeInfo?) async throws
+        -> OpenFile
+    {
+        if let f = inodes.existingOpenFile(ino) { return f }
+        guard let path = inodes.record(ino)?.path else { throw FSError.notFound }
+        var info: NodeInfo
+        if let known { info = known } else {
+            guard let fresh = try await resolve(path, fresh: true) else { throw FSError.notFound }
+            info = fresh
+        }
+        guard info.kind == .regular else { throw FSError.notFound }
+        info.complete = true
+        let made = OpenFile(ino: ino, info: info)
+        guard let file = inodes.openFile(ino, make: { made }) else { throw FSError.notFound }
+        return file
+    }
+
+    private func finishOpen(_ ino: InodeNumber, _ file: OpenFile, _ flags: OpenFlags) -> OpenReply {
         let etag = file.with { $0.dirty ? nil : $0.pinnedETag }
         let previous = inodes.setLastOpenETag(ino, etag)
         let handle = handles.insert(.file(FileHandle(ino: ino, file: file, flags: flags)))
