@@ -13,6 +13,7 @@ extension Filesystem {
             try checkWritable()
             let path = try childPath(parent, name)
             let info: NodeInfo
+            var created = false
             if let existing = try await resolve(path, fresh: true) {
                 if flags.exclusive { throw FSError.exists }
                 if existing.kind == .directory { throw FSError.isDirectory }
@@ -20,10 +21,11 @@ extension Filesystem {
             } else {
                 info = try await createObject(path, permissions: permissions & ~caller.umask, caller: caller,
                                               exclusive: flags.exclusive)
+                created = true
             }
             let e = entry(path, info)
             do {
-                let reply = try await openHandle(e.attributes.ino, flags: flags, known: info)
+                let reply = try await openHandle(e.attributes.ino, flags: flags, known: created ? info : nil)
                 return (e, reply)
             } catch {
                 inodes.forget(e.attributes.ino, count: 1)   // the kernel never sees this Entry
@@ -73,18 +75,21 @@ extension Filesystem {
     func sharedOpenFile(_ ino: InodeNumber, known: NodeInfo?) async throws
         -> OpenFile
     {
-        if let f = inodes.existingOpenFile(ino) { return f }
-        guard let path = inodes.record(ino)?.path else { throw FSError.notFound }
-        var info: NodeInfo
-        if let known { info = known } else {
-            guard let fresh = try await resolve(path, fresh: true) else { throw FSError.notFound }
-            info = fresh
+        for _ in 0..<100 {
+            if let f = inodes.existingOpenFile(ino) { return f }
+            guard let epoch = inodes.epoch(ino), let path = inodes.record(ino)?.path else { throw FSError.notFound }
+            var info: NodeInfo
+            if let known { info = known } else {
+                guard let fresh = try await resolve(path, fresh: true) else { throw FSError.notFound }
+                info = fresh
+            }
+            guard info.kind == .regular else { throw FSError.notFound }
+            info.complete = true
+            let made = OpenFile(ino: ino, info: info)
+            if let file = inodes.openFile(ino, epoch: known == nil ? epoch : nil, make: { made }) { return file }
+            // An upload finished while we asked: our answer may be older than it; ask again.
         }
-        guard info.kind == .regular else { throw FSError.notFound }
-        info.complete = true
-        let made = OpenFile(ino: ino, info: info)
-        guard let file = inodes.openFile(ino, make: { made }) else { throw FSError.notFound }
-        return file
+        throw FSError.io("open raced with uploads too often")
     }
 
     private func finishOpen(_ ino: InodeNumber, _ file: OpenFile, _ flags: OpenFlags) -> OpenReply {

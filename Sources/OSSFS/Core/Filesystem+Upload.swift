@@ -42,6 +42,7 @@ extension Filesystem {
             s.info.contentType = options.contentType
             s.info.objectType = nil
         }
+        inodes.bumpEpoch(file.ino)
         let stored = file.info
         cache.invalidateCreated(path)
         cache.put(path, stored)

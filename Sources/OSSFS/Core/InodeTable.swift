@@ -41,6 +41,9 @@ final class InodeTable: Sendable {
         var info: NodeInfo?
         /// The ETag the last open saw (keep_cache when unchanged).
         var lastOpenETag: ETag?
+        /// Bumped by every upload through this mount: an open-file state built from a HEAD that started
+        /// before the bump would pin a stale ETag.
+        var epoch: UInt64 = 0
     }
     private struct State {
         var records: [InodeNumber: Record] = [:]
@@ -163,11 +166,21 @@ final class InodeTable: Sendable {
         }
     }
 
-    /// The inode's shared open-file state, created by `make` when absent.
-    func openFile(_ ino: InodeNumber, make: () -> OpenFile) -> OpenFile? {
+    func epoch(_ ino: InodeNumber) -> UInt64? { state.withLock { $0.records[ino]?.epoch } }
+
+    func bumpEpoch(_ ino: InodeNumber) {
+        state.withLock { s in
+            if s.records[ino] != nil { s.records[ino]!.epoch += 1 }
+        }
+    }
+
+    /// The inode's shared open-file state, created by `make` when absent (and, when `epoch` is given, only
+    /// if no upload happened since the caller read it; nil otherwise).
+    func openFile(_ ino: InodeNumber, epoch: UInt64? = nil, make: () -> OpenFile) -> OpenFile? {
         state.withLock { s in
             guard s.records[ino] != nil else { return nil }
             if let f = s.records[ino]!.openFile { return f }
+            if let epoch, s.records[ino]!.epoch != epoch { return nil }
             let f = make()
             s.records[ino]!.openFile = f
             return f
