@@ -216,3 +216,17 @@ import Testing
         #expect(try await t.readFile("f") == bytes("x"))
     }
 }
+
+@Suite struct ReaddirKindTests {
+    @Test func listingGuessesDoNotReplaceKnownInodes() async throws {
+        let t = Harness { $0.statCacheTTL = 1 }
+        try await t.put("link", bytes("target"), meta: ["mode": String(0o120777)])
+        let ino = try await t.ino("link")
+        t.clock.advance(5)                                 // the stat cache forgot it; the inode did not
+        let entry = try await t.list("").first { $0.name == "link" }!
+        #expect(entry.ino == ino)
+        #expect(entry.kind == .symlink, "d_type of a known body-form symlink")
+        #expect(try await t.fs.getattr(ino, handle: nil).0.kind == .symlink)
+        #expect(t.fs.inodes.checkInvariants())
+    }
+}

@@ -40,11 +40,13 @@ extension Filesystem {
             var provisioned: [InodeNumber] = []
             for (i, e) in slice.enumerated() {
                 let child = path.appending(e.name)
-                let ino = inodes.provision(child, kind: e.kind, info: e.info)
+                let (ino, kind) = inodes.provision(child, kind: e.kind, info: e.info)
                 provisioned.append(ino)
-                var de = DirectoryEntry(name: e.name, ino: ino, kind: e.kind, offset: UInt64(start + i + 3))
+                var de = DirectoryEntry(name: e.name, ino: ino, kind: kind, offset: UInt64(start + i + 3))
                 if plus {
-                    de.entry = Entry(attributes: attributes(ino, overlay(ino, e.info)),
+                    var info = e.info
+                    if kind != info.kind, let known = inodes.record(ino)?.info { info = known }
+                    de.entry = Entry(attributes: attributes(ino, overlay(ino, info)),
                                      entryTimeout: config.entryTimeout, attributeTimeout: config.attributeTimeout)
                 }
                 out.append(de)

@@ -102,11 +102,19 @@ final class InodeTable: Sendable {
 
     /// A number for a readdir entry without counting a lookup. Pinned so it survives until the adapter
     /// confirms it (readdirplus) or the directory handle is released.
-    func provision(_ path: FSPath, kind: FileKind, info: NodeInfo?) -> InodeNumber {
+    /// A listing's guess (`info.complete == false`: a body-form symlink lists as a plain object) never
+    /// replaces a known inode of another kind, unless one is a directory and the other not.
+    func provision(_ path: FSPath, kind: FileKind, info: NodeInfo?) -> (InodeNumber, FileKind) {
         state.withLock { s in
+            if let info, !info.complete, let known = s.byPath[path], let r = s.records[known],
+               (r.kind == .directory) == (kind == .directory)
+            {
+                s.records[known]!.pins += 1
+                return (known, r.kind)
+            }
             let ino = Self.upsert(&s, path, kind, info)
             s.records[ino]!.pins += 1
-            return ino
+            return (ino, kind)
         }
     }
 
