@@ -230,3 +230,19 @@ import Testing
         #expect(t.fs.inodes.checkInvariants())
     }
 }
+
+@Suite struct ForgetRaceTests {
+    @Test func aForgetThatOvertakesItsConfirmationBalances() async throws {
+        let t = Harness()
+        try await t.put("f", bytes("x"))
+        let h = try await t.fs.opendir(.root)
+        let entries = try await t.fs.readdir(h, offset: 0, plus: true)
+        let ino = entries.first { $0.name == "f" }!.ino
+        t.fs.forget(ino, count: 1)            // the kernel already dropped the entry it was sent
+        t.fs.confirmLookups([ino])            // the adapter's confirmation arrives late
+        #expect(t.fs.inodes.lookupCount(ino) == 0)
+        await t.fs.releasedir(h)
+        #expect(t.fs.inodes.record(ino) == nil)
+        #expect(t.fs.inodes.count == 1)
+    }
+}

@@ -35,6 +35,9 @@ final class InodeTable: Sendable {
         var lookups = LookupCount()
         /// readdirplus entries handed to the adapter but not yet confirmed; released at releasedir.
         var pins = 0
+        /// Forgets that overtook the confirmation of the lookup they forget: the kernel may process a
+        /// readdirplus reply and send FORGET before the adapter's `confirmLookups` runs on its thread.
+        var earlyForgets: UInt64 = 0
         /// Pending or open data; shared by every handle on the inode.
         var openFile: OpenFile?
         /// The last attributes seen, for detached inodes and for the kernel cache decision at open.
@@ -86,7 +89,8 @@ final class InodeTable: Sendable {
     }
 
     private static func evictIfUnused(_ s: inout State, _ ino: InodeNumber) {
-        guard ino != .root, let r = s.records[ino], r.lookups.value == 0, r.pins == 0, r.openFile == nil else { return }
+        guard ino != .root, let r = s.records[ino], r.lookups.value == 0, r.pins == 0, r.openFile == nil,
+              r.earlyForgets == 0 else { return }
         s.records[ino] = nil
         if let path = r.path, s.byPath[path] == ino { s.byPath[path] = nil }
     }
@@ -135,7 +139,12 @@ final class InodeTable: Sendable {
                     assertionFailure("confirmLookups of unknown \(ino)")
                     continue
                 }
-                s.records[ino]!.lookups.increment()
+                if s.records[ino]!.earlyForgets > 0 {
+                    s.records[ino]!.earlyForgets -= 1
+                    Self.evictIfUnused(&s, ino)
+                } else {
+                    s.records[ino]!.lookups.increment()
+                }
             }
         }
     }
@@ -145,6 +154,13 @@ final class InodeTable: Sendable {
         state.withLock { s in
             guard s.records[ino] != nil else {
                 assertionFailure("forget of unknown \(ino)")
+                return
+            }
+            let r = s.records[ino]!
+            if count > r.lookups.value, r.pins > 0 {
+                // Part of this forget pays for readdirplus lookups not confirmed yet.
+                s.records[ino]!.earlyForgets += count - r.lookups.value
+                _ = s.records[ino]!.lookups.forget(r.lookups.value)
                 return
             }
             if s.records[ino]!.lookups.forget(count) { Self.evictIfUnused(&s, ino) }
