@@ -101,3 +101,34 @@ import Testing
         })
     }
 }
+
+@Suite struct StrandedStagingTests {
+    @Test func unlinkOfAFileWhoseUploadFailedDropsItsStaging() async throws {
+        let faulty = FaultyStore(MemoryObjectStore())
+        let t = Harness(store: { _ in faulty }, memory: faulty.inner)
+        let h = try await t.create("f")
+        _ = try await t.fs.write(h, offset: 0, data: bytes("doomed"))
+        faulty.failNext("put", 2)
+        try? await t.fs.flush(h)
+        await t.fs.release(h)
+        #expect(t.stagingFiles.count == 1)
+        try await t.fs.unlink(parent: .root, name: "f")
+        #expect(t.stagingFiles.isEmpty)
+        #expect(t.memory.keys.isEmpty)
+        await t.fs.shutdown()
+        #expect(t.memory.keys.isEmpty, "shutdown does not resurrect it")
+    }
+
+    @Test func shutdownUploadsWhatAFailedReleaseKept() async throws {
+        let faulty = FaultyStore(MemoryObjectStore())
+        let t = Harness(store: { _ in faulty }, memory: faulty.inner)
+        let h = try await t.create("f")
+        _ = try await t.fs.write(h, offset: 0, data: bytes("late"))
+        faulty.failNext("put", 2)
+        try? await t.fs.flush(h)
+        await t.fs.release(h)
+        await t.fs.shutdown()
+        #expect(t.memory.storedBytes("f") == bytes("late"))
+        #expect(t.stagingFiles.isEmpty)
+    }
+}

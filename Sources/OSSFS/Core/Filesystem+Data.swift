@@ -213,7 +213,13 @@ extension Filesystem {
     /// Uploads what every open file still holds (bounded by the caller's grace period).
     public func shutdown() async {
         for file in inodes.allOpenFiles() {
-            await file.lock.withLock { try? await uploadLocked(file) }
+            await file.lock.withLock {
+                try? await uploadLocked(file)
+                if file.with({ $0.handles == 0 && !$0.dirty }) {
+                    file.discardStaging()
+                    inodes.dropOpenFile(file.ino, ifIdentical: file)
+                }
+            }
         }
     }
 
@@ -286,6 +292,11 @@ extension Filesystem {
         file.with { s in
             s.detached = true
             s.dirty = false
+        }
+        // A state kept only for a failed upload has no handle left to release it.
+        if file.with({ $0.handles == 0 }) {
+            file.discardStaging()
+            inodes.dropOpenFile(file.ino, ifIdentical: file)
         }
     }
 }
