@@ -201,3 +201,49 @@ import Testing
         await t.fs.release(h)
     }
 }
+
+@Suite struct PartReuseTests {
+    @Test func appendingToALargeObjectCopiesUntouchedPartsServerSide() async throws {
+        let faulty = FaultyStore(MemoryObjectStore())
+        let t = Harness(store: { _ in faulty }, memory: faulty.inner) {
+            $0.multipartSize = 100 << 10
+            $0.multipartThreshold = 200 << 10
+        }
+        var data = randomBytes(1 << 20, seed: 31)
+        try await t.put("log", data)
+        let h = try await t.open("log", OpenFlags(access: .writeOnly, append: true))
+        faulty.resetCounts()
+        _ = try await t.fs.write(h, offset: 0, data: bytes("tail"))
+        try await t.fs.flush(h)
+        data += bytes("tail")
+        #expect(faulty.calls("uploadPartCopy") == 10, "parts 1-10 never left the server")
+        #expect(faulty.calls("uploadPart") == 1)
+        #expect(faulty.getRanges == [(10 * 102_400)..<(1 << 20)], "only the last part's old bytes were fetched")
+        #expect(t.memory.storedBytes("log") == data)
+        // A second round works from the new version.
+        _ = try await t.fs.write(h, offset: 0, data: bytes("more"))
+        try await t.fs.flush(h)
+        await t.fs.release(h)
+        data += bytes("more")
+        #expect(t.memory.storedBytes("log") == data)
+    }
+
+    @Test func overwriteInTheMiddleSendsOnlyThatPart() async throws {
+        let faulty = FaultyStore(MemoryObjectStore())
+        let t = Harness(store: { _ in faulty }, memory: faulty.inner) {
+            $0.multipartSize = 100 << 10
+            $0.multipartThreshold = 200 << 10
+        }
+        var data = randomBytes(600 << 10, seed: 32)
+        try await t.put("img", data)
+        let h = try await t.open("img")
+        faulty.resetCounts()
+        _ = try await t.fs.write(h, offset: 250_000, data: bytes("XYZ"))
+        try await t.fs.flush(h)
+        await t.fs.release(h)
+        data.replaceSubrange(250_000..<250_003, with: bytes("XYZ"))
+        #expect(faulty.calls("uploadPart") == 1)
+        #expect(faulty.calls("uploadPartCopy") == 5)
+        #expect(t.memory.storedBytes("img") == data)
+    }
+}

@@ -167,6 +167,7 @@ extension Filesystem {
                 let dirtyBytes = file.with { s -> UInt64 in
                     let end = at + UInt64(data.count)
                     s.valid.insert(at..<end)
+                    s.written.insert(at..<end)
                     s.size = max(s.size, end)
                     s.dirty = true
                     s.dirtyBytes += UInt64(data.count)
@@ -273,6 +274,7 @@ extension Filesystem {
         file.with { s in
             if size < s.size {
                 s.valid.clip(to: size)
+                s.written.clip(to: size)
                 s.baseSize = min(s.baseSize, size)
             }
             s.size = size
