@@ -27,7 +27,7 @@ import Testing
     static let seeds: [UInt64] = [1, 2, 3, 0xC0FFEE, 20_261_125]
 
     @Test(arguments: seeds) func randomOperationsMatchTheModel(seed: UInt64) async throws {
-        try await run(seed: seed, steps: 300, prefix: seed % 2 == 0 ? "mnt/" : "")
+        try await run(seed: seed, steps: 400, prefix: seed % 2 == 0 ? "mnt/" : "")
     }
 
     func run(seed: UInt64, steps: Int, prefix: String) async throws {
@@ -80,8 +80,8 @@ import Testing
                     open.append(OpenFile(handle: o.handle, ino: e.attributes.ino, file: f))
                 case 14..<34:  // write at a random offset
                     guard let h = pick(open) else { continue }
-                    let offset = rnd(h.file.data.count + 20_000)
-                    let data = randomBytes(1 + rnd(60_000), seed: g.next())
+                    let offset = rnd(h.file.data.count + 50_000)
+                    let data = randomBytes(1 + rnd(40_000), seed: g.next())
                     #expect(try await t.fs.write(h.handle, offset: UInt64(offset), data: data) == data.count, where_())
                     if offset > h.file.data.count {
                         h.file.data += [UInt8](repeating: 0, count: offset - h.file.data.count)
@@ -97,7 +97,7 @@ import Testing
                     let want = offset >= h.file.data.count ? [] : Array(h.file.data[offset..<min(offset + size, h.file.data.count)])
                     #expect(summary(got) == summary(want), where_())
                 case 44..<52:  // truncate, through a handle or by path
-                    let size = rnd(200_000)
+                    let size = rnd(450_000)
                     if rnd(2) == 0, let h = pick(open) {
                         _ = try await t.fs.setattr(h.ino, changes: AttributeChanges(size: UInt64(size)), handle: h.handle,
                                                    caller: user)
