@@ -246,3 +246,13 @@ import Testing
         #expect(t.fs.inodes.count == 1)
     }
 }
+
+@Suite struct ListingVersusCacheTests {
+    @Test func aListingClearsStaleNegativeEntries() async throws {
+        let t = Harness { $0.statCacheTTL = 900 }
+        await #expect(throws: FSError.notFound) { _ = try await t.ino("new") }
+        try await t.put("new", bytes("by another client"))
+        #expect(try await t.names("") == ["new"])
+        #expect(try await t.stat("new").size == 17, "ls -l must be able to stat what readdir listed")
+    }
+}

@@ -106,7 +106,9 @@ extension Filesystem {
         // What the stat cache already knows beats the listing's guesses (and is what lookup will say).
         for i in entries.indices {
             let child = path.appending(entries[i].name)
-            if case .present(let info)? = cache.get(child), info.kind == entries[i].kind || info.kind == .symlink,
+            let cached = cache.get(child)
+            if case .absent? = cached { cache.invalidate(child) }   // the listing proves it exists now
+            if case .present(let info)? = cached, info.kind == entries[i].kind || info.kind == .symlink,
                info.complete
             {
                 entries[i].kind = info.kind
