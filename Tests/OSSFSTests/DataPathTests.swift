@@ -27,7 +27,7 @@ import Testing
 
     @Test func partialOverwriteFetchesOnlyWhatIsNeeded() async throws {
         let faulty = FaultyStore(MemoryObjectStore())
-        let t = Harness(store: { _ in faulty }, memory: faulty.inner)
+        let t = Harness(store: faulty, memory: faulty.inner)
         var data = randomBytes(3 << 20, seed: 2)
         try await t.put("big", data)
         faulty.resetCounts()
@@ -128,7 +128,7 @@ import Testing
 
     @Test func readAheadFetchesLargeChunksSequentially() async throws {
         let faulty = FaultyStore(MemoryObjectStore())
-        let t = Harness(store: { _ in faulty }, memory: faulty.inner)
+        let t = Harness(store: faulty, memory: faulty.inner)
         let data = randomBytes(4 << 20, seed: 3)
         try await t.put("seq", data)
         let h = try await t.open("seq", OpenFlags(access: .readOnly))
@@ -149,7 +149,7 @@ import Testing
 
     @Test func multipartUploadInSmallParts() async throws {
         let faulty = FaultyStore(MemoryObjectStore())
-        let t = Harness(store: { _ in faulty }, memory: faulty.inner) {
+        let t = Harness(store: faulty, memory: faulty.inner) {
             $0.multipartSize = 100 << 10
             $0.multipartThreshold = 200 << 10
             $0.parallelCount = 3
@@ -171,7 +171,7 @@ import Testing
 
     @Test func noMultipartUsesOnePut() async throws {
         let faulty = FaultyStore(MemoryObjectStore())
-        let t = Harness(store: { _ in faulty }, memory: faulty.inner) {
+        let t = Harness(store: faulty, memory: faulty.inner) {
             $0.multipartSize = 100 << 10
             $0.multipartThreshold = 100 << 10
             $0.multipartEnabled = false
@@ -183,7 +183,7 @@ import Testing
 
     @Test func maxDirtyDataUploadsMidWrite() async throws {
         let faulty = FaultyStore(MemoryObjectStore())
-        let t = Harness(store: { _ in faulty }, memory: faulty.inner) { $0.maxDirtyData = 1000 }
+        let t = Harness(store: faulty, memory: faulty.inner) { $0.maxDirtyData = 1000 }
         let h = try await t.create("f")
         faulty.resetCounts()
         _ = try await t.fs.write(h, offset: 0, data: randomBytes(600, seed: 1))
@@ -205,7 +205,7 @@ import Testing
 @Suite struct PartReuseTests {
     @Test func appendingToALargeObjectCopiesUntouchedPartsServerSide() async throws {
         let faulty = FaultyStore(MemoryObjectStore())
-        let t = Harness(store: { _ in faulty }, memory: faulty.inner) {
+        let t = Harness(store: faulty, memory: faulty.inner) {
             $0.multipartSize = 100 << 10
             $0.multipartThreshold = 200 << 10
         }
@@ -230,7 +230,7 @@ import Testing
 
     @Test func overwriteInTheMiddleSendsOnlyThatPart() async throws {
         let faulty = FaultyStore(MemoryObjectStore())
-        let t = Harness(store: { _ in faulty }, memory: faulty.inner) {
+        let t = Harness(store: faulty, memory: faulty.inner) {
             $0.multipartSize = 100 << 10
             $0.multipartThreshold = 200 << 10
         }
@@ -245,5 +245,60 @@ import Testing
         #expect(faulty.calls("uploadPart") == 1)
         #expect(faulty.calls("uploadPartCopy") == 5)
         #expect(t.memory.storedBytes("img") == data)
+    }
+}
+
+@Suite struct PrefetchTests {
+    @Test func sequentialReadersFetchTheNextWindowInTheBackground() async throws {
+        let faulty = FaultyStore(MemoryObjectStore())
+        let t = Harness(store: faulty, memory: faulty.inner)
+        let data = randomBytes(40 << 20, seed: 41)
+        try await t.put("big", data)
+        let h = try await t.open("big", OpenFlags(access: .readOnly))
+        faulty.resetCounts()
+        _ = try await t.fs.read(h, offset: 0, size: 128 << 10)
+        _ = try await t.fs.read(h, offset: 128 << 10, size: 128 << 10)
+        // Sequential reads start a fetch of the window after the buffer before anyone asks for it.
+        let firstEnd = try #require(faulty.getRanges.first??.upperBound)
+        #expect(firstEnd >= 1 << 20)
+        var prefetched = false
+        for _ in 0..<200 where !prefetched {
+            prefetched = faulty.getRanges.contains { $0?.lowerBound == firstEnd }
+            if !prefetched { try await Task.sleep(nanoseconds: 10_000_000) }
+        }
+        #expect(prefetched)
+        var out = try await t.fs.read(h, offset: 0, size: 256 << 10)   // a seek back resets the window
+        out = []
+        var at: UInt64 = 0
+        while true {
+            let b = try await t.fs.read(h, offset: at, size: 128 << 10)
+            if b.isEmpty { break }
+            out += b
+            at += UInt64(b.count)
+        }
+        #expect(out == data)
+        #expect(faulty.calls("get") < 20, "windows grow to 16 MiB")
+        await t.fs.release(h)
+    }
+
+    @Test func randomReadsStayCorrect() async throws {
+        let t = Harness()
+        let data = randomBytes(6 << 20, seed: 42)
+        try await t.put("f", data)
+        let h = try await t.open("f", OpenFlags(access: .readOnly))
+        var g = SeededRandom(seed: 42)
+        for _ in 0..<200 {
+            let offset = Int(g.next() % UInt64(data.count))
+            let size = 1 + Int(g.next() % 300_000)
+            let sequential = g.next() % 2 == 0
+            let got = try await t.fs.read(h, offset: UInt64(offset), size: size)
+            #expect(got == Array(data[offset..<min(offset + size, data.count)]))
+            if sequential {
+                let next = offset + got.count
+                let more = try await t.fs.read(h, offset: UInt64(next), size: size)
+                #expect(more == Array(data[min(next, data.count)..<min(next + size, data.count)]))
+            }
+        }
+        await t.fs.release(h)
     }
 }

@@ -7,7 +7,7 @@ import Testing
 @Suite struct FailureTests {
     func harness(_ configure: @escaping (inout FilesystemConfiguration) -> Void = { _ in }) -> (Harness, FaultyStore) {
         let faulty = FaultyStore(MemoryObjectStore())
-        return (Harness(store: { _ in faulty }, memory: faulty.inner, configure), faulty)
+        return (Harness(store: faulty, memory: faulty.inner, configure), faulty)
     }
 
     func isIO(_ e: any Error) -> Bool { if case .io? = e as? FSError { true } else { false } }
@@ -105,7 +105,7 @@ import Testing
 @Suite struct StrandedStagingTests {
     @Test func unlinkOfAFileWhoseUploadFailedDropsItsStaging() async throws {
         let faulty = FaultyStore(MemoryObjectStore())
-        let t = Harness(store: { _ in faulty }, memory: faulty.inner)
+        let t = Harness(store: faulty, memory: faulty.inner)
         let h = try await t.create("f")
         _ = try await t.fs.write(h, offset: 0, data: bytes("doomed"))
         faulty.failNext("put", 2)
@@ -121,7 +121,7 @@ import Testing
 
     @Test func shutdownUploadsWhatAFailedReleaseKept() async throws {
         let faulty = FaultyStore(MemoryObjectStore())
-        let t = Harness(store: { _ in faulty }, memory: faulty.inner)
+        let t = Harness(store: faulty, memory: faulty.inner)
         let h = try await t.create("f")
         _ = try await t.fs.write(h, offset: 0, data: bytes("late"))
         faulty.failNext("put", 2)

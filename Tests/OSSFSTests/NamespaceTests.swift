@@ -99,7 +99,7 @@ import Testing
 
     @Test func readdirOptimizeSkipsHeads() async throws {
         let faulty = FaultyStore(MemoryObjectStore())
-        let t = Harness(store: { _ in faulty }, memory: faulty.inner) { $0.readdirOptimize = true }
+        let t = Harness(store: faulty, memory: faulty.inner) { $0.readdirOptimize = true }
         for i in 0..<10 { try await t.put("f\(i)", bytes("abc"), meta: ["mode": "33261"]) }
         faulty.resetCounts()
         let plus = try await t.list("", plus: true)

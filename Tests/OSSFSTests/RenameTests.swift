@@ -72,7 +72,7 @@ import Testing
 
     @Test func failedDirectoryRenameLeavesTheSourceIntact() async throws {
         let faulty = FaultyStore(MemoryObjectStore())
-        let t = Harness(store: { _ in faulty }, memory: faulty.inner)
+        let t = Harness(store: faulty, memory: faulty.inner)
         for i in 0..<20 { try await t.put("src/f\(i)", bytes("\(i)")) }
         faulty.failNext("copy")
         await #expect(throws: FSError.self) { try await rename(t, "src", "dst") }
@@ -117,7 +117,7 @@ import Testing
 
     @Test func largeFilesCopyInParts() async throws {
         let faulty = FaultyStore(MemoryObjectStore())
-        let t = Harness(store: { _ in faulty }, memory: faulty.inner) {
+        let t = Harness(store: faulty, memory: faulty.inner) {
             $0.singlePartCopyLimit = 200 << 10
             $0.multipartCopySize = 100 << 10
         }
@@ -133,7 +133,7 @@ import Testing
 
     @Test func noCopyAPIRenamesByDownloadAndUpload() async throws {
         let faulty = FaultyStore(MemoryObjectStore())
-        let t = Harness(store: { _ in faulty }, memory: faulty.inner) { $0.copyAPIEnabled = false }
+        let t = Harness(store: faulty, memory: faulty.inner) { $0.copyAPIEnabled = false }
         try await t.put("a", bytes("payload"), meta: ["mode": "33188"])
         try await rename(t, "a", "b")
         #expect(faulty.calls("copy") == 0)

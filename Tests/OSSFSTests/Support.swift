@@ -23,12 +23,13 @@ final class Harness: @unchecked Sendable {
     let staging: String
     var config: FilesystemConfiguration
 
-    init(store wrap: ((MemoryObjectStore) -> any ObjectStore)? = nil,
+    /// `store` wraps `memory` (a FaultyStore) when given.
+    init(store wrapper: (any ObjectStore)? = nil,
          memory: MemoryObjectStore = MemoryObjectStore(),
          _ configure: (inout FilesystemConfiguration) -> Void = { _ in })
     {
         self.memory = memory
-        self.store = wrap?(memory) ?? memory
+        self.store = wrapper ?? memory
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ossfs-test-\(UUID().uuidString)").path
         try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         staging = dir

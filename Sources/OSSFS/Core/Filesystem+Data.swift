@@ -116,19 +116,42 @@ extension Filesystem {
         }
     }
 
-    /// A read of a clean file: ranged GETs of the pinned version, through the handle's read-ahead buffer.
+    /// A read of a clean file: ranged GETs of the pinned version, through the handle's read-ahead buffer
+    /// and, while reads stay sequential, a background fetch of the next window.
     func readRemote(_ h: FileHandle, offset: UInt64, size: Int) async throws -> [UInt8] {
         let (etag, fileSize) = h.file.with { ($0.pinnedETag, $0.size) }
         guard offset < fileSize else { return [] }
         let wanted = offset..<min(offset + UInt64(size), fileSize)
-        let window: UInt64 = h.readAhead.withLock { ra in
-            ra.window = offset == ra.nextOffset ? min(ra.window * 2, ReadAhead.maximumWindow) : ReadAhead.minimumWindow
+        let (window, sequential) = h.readAhead.withLock { ra -> (UInt64, Bool) in
+            let sequential = offset == ra.nextOffset
+            ra.window = sequential ? min(ra.window * 2, ReadAhead.maximumWindow) : ReadAhead.minimumWindow
             ra.nextOffset = wanted.upperBound
-            return ra.window
+            return (ra.window, sequential)
         }
-        if let hit = h.readAhead.withLock({ $0.serve(wanted, etag: etag) }) { return hit }
         guard let path = inodes.record(h.ino)?.path else { throw FSError.stale(ObjectKey("")) }
         let key = names.fileKey(path)
+        let serve = { h.readAhead.withLock { $0.serve(wanted, etag: etag) } }
+        if let hit = serve() {
+            if sequential { prefetch(h, key: key, etag: etag, fileSize: fileSize, window: window) }
+            return hit
+        }
+        // The background fetch that covers this offset becomes the buffer.
+        let pending = h.readAhead.withLock { ra -> Prefetch? in
+            guard let p = ra.pending, p.etag == etag, p.range.contains(offset) else { return nil }
+            ra.pending = nil
+            return p
+        }
+        if let p = pending, let body = try? await p.task.value, body.count == p.range.count {
+            h.readAhead.withLock { ra in
+                ra.buffer = body
+                ra.bufferOffset = p.range.lowerBound
+                ra.etag = etag
+            }
+            if let hit = serve() {
+                if sequential { prefetch(h, key: key, etag: etag, fileSize: fileSize, window: window) }
+                return hit
+            }
+        }
         let fetch = offset..<min(fileSize, offset + max(UInt64(wanted.count), window))
         let body: [UInt8]
         do {
@@ -138,9 +161,26 @@ extension Filesystem {
             ra.buffer = body
             ra.bufferOffset = fetch.lowerBound
             ra.etag = etag
+            ra.pending?.task.cancel()   // it was fetching for a position we left
+            ra.pending = nil
         }
+        if sequential { prefetch(h, key: key, etag: etag, fileSize: fileSize, window: window) }
         let n = min(wanted.count, body.count)
         return Array(body[0..<n])
+    }
+
+    /// Starts fetching the window after the buffer, unless one is already on its way.
+    func prefetch(_ h: FileHandle, key: ObjectKey, etag: ETag?, fileSize: UInt64, window: UInt64) {
+        let store = self.store
+        h.readAhead.withLock { ra in
+            guard ra.pending == nil, ra.etag == etag else { return }
+            let start = ra.bufferOffset + UInt64(ra.buffer.count)
+            guard start < fileSize else { return }
+            let range = start..<min(fileSize, start + window)
+            ra.pending = Prefetch(range: range, etag: etag, task: Task {
+                try await store.get(key, range: range, conditions: GetConditions(ifMatch: etag)).body
+            })
+        }
     }
 
     /// A read of a file with a staging file (held under `file.lock`): old bytes are fetched where missing.
@@ -192,6 +232,11 @@ extension Filesystem {
 
     public func release(_ handle: HandleID) async {
         guard case .file(let h)? = handles.remove(handle) else { return }
+        h.readAhead.withLock { ra in
+            ra.pending?.task.cancel()
+            ra.pending = nil
+            ra.buffer = []
+        }
         let file = h.file
         await file.lock.withLock {
             let last = file.with { s -> Bool in
