@@ -106,15 +106,15 @@ extension Filesystem {
             } else {
                 try await store.delete(names.fileKey(path))
             }
-            removed(path)
+            removed(path, directory: false)
             await keepDirectoryAlive(path.parent)
         }
     }
 
     /// Bookkeeping after `path` disappeared from the store.
-    func removed(_ path: FSPath) {
+    func removed(_ path: FSPath, directory: Bool) {
         inodes.detach(path)
-        cache.invalidateTree(path)
+        if directory { cache.invalidateTree(path) } else { cache.invalidate(path) }
         cache.putAbsent(path)
         cache.invalidate(path.parent)
     }
@@ -130,7 +130,7 @@ extension Filesystem {
                 try await store.delete(key)   // the legacy `dir` form
             }
             try await store.delete(names.markerKey(path))
-            removed(path)
+            removed(path, directory: true)
             await keepDirectoryAlive(path.parent)
         }
     }

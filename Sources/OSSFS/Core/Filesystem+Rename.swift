@@ -40,10 +40,16 @@ extension Filesystem {
             } else {
                 try await renameFile(source, to: target, s, replacing: t)
             }
-            inodes.move(from: source, to: target)
-            cache.invalidateTree(source)
+            let directory = s.kind == .directory
+            inodes.move(from: source, to: target, directory: directory)
+            if directory {
+                cache.invalidateTree(source)
+                cache.invalidateTree(target)
+            } else {
+                cache.invalidate(source)
+                cache.invalidate(target)
+            }
             cache.putAbsent(source)
-            cache.invalidateTree(target)
             cache.invalidateCreated(target)
             cache.invalidate(source.parent)
             await keepDirectoryAlive(source.parent)

@@ -96,7 +96,7 @@ extension Filesystem {
         let part = Self.partSize(for: size, configured: config.multipartSize)
         if !usesMultipart(size) {
             if let reuse { try await reuse.fill(0..<reuse.base) }
-            let crc = try staging.crc64(0..<size)
+            let crc = try await Blocking.run { try staging.crc64(0..<size) }
             let payload: Payload = size == 0 ? .empty : .file(path: staging.path, offset: 0, length: size)
             let r = try await store.put(key, payload: payload, options: options)
             try await verifyCRC(r.crc64, expected: crc, key: key)
@@ -115,7 +115,7 @@ extension Filesystem {
                     return UploadedPart(partNumber: i + 1, etag: r.etag, size: hi - lo, crc64: r.crc64)
                 }
                 if let reuse { try await reuse.fill(lo..<hi) }
-                let crc = try staging.crc64(lo..<hi)
+                let crc = try await Blocking.run { try staging.crc64(lo..<hi) }
                 let r = try await store.uploadPart(key, uploadID: uploadID, partNumber: i + 1,
                                                    payload: .file(path: staging.path, offset: lo, length: hi - lo))
                 if let got = r.crc64, got != crc {

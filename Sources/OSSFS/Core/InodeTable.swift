@@ -249,8 +249,16 @@ final class InodeTable: Sendable {
 
     /// rename: the inode at `from` (and everything below it) now lives at `to`; whatever was at `to` (and
     /// below) is detached first.
-    func move(from: FSPath, to: FSPath) {
+    func move(from: FSPath, to: FSPath, directory: Bool) {
         state.withLock { s in
+            if !directory {   // one name: no walk over every known path
+                if let old = s.byPath[to], old != .root { Self.detach(&s, old) }
+                if let ino = s.byPath.removeValue(forKey: from) {
+                    s.records[ino]!.path = to
+                    s.byPath[to] = ino
+                }
+                return
+            }
             let targets = s.byPath.filter { $0.key.isWithin(to) && !$0.key.isWithin(from) }.map(\.value)
             for ino in targets where ino != .root { Self.detach(&s, ino) }
             let moving = s.byPath.filter { $0.key.isWithin(from) }
