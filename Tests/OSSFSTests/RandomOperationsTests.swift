@@ -1,3 +1,4 @@
+import Foundation
 import ObjectStore
 import ObjectStoreTesting
 import OSSCore
@@ -28,6 +29,13 @@ import Testing
 
     @Test(arguments: seeds) func randomOperationsMatchTheModel(seed: UInt64) async throws {
         try await run(seed: seed, steps: 400, prefix: seed % 2 == 0 ? "mnt/" : "")
+    }
+
+    /// A longer soak: `OSSFS_RANDOM_SEEDS=200 swift test --filter RandomOperations` runs seeds 1000..<1200.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["OSSFS_RANDOM_SEEDS"] != nil))
+    func manySeeds() async throws {
+        let n = UInt64(ProcessInfo.processInfo.environment["OSSFS_RANDOM_SEEDS"] ?? "") ?? 0
+        for seed in 1000..<(1000 + n) { try await run(seed: seed, steps: 400, prefix: seed % 2 == 0 ? "mnt/" : "") }
     }
 
     func run(seed: UInt64, steps: Int, prefix: String) async throws {

@@ -21,7 +21,7 @@ extension Filesystem {
         var mixed = false
         do {
             if let staging {
-                if let etag, base > 0, config.copyAPIEnabled, usesMultipart(info.size) {
+                if let etag, base > 0, config.copyAPIEnabled, info.objectType != .appendable, usesMultipart(info.size) {
                     // Parts nobody wrote are copied from the pinned object; only the others are loaded and sent.
                     let reuse = PartReuse(source: key, etag: etag, base: base, written: file.with { $0.written }) {
                         range in try await self.fillGapsLocked(file, range)
