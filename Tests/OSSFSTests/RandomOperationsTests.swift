@@ -17,6 +17,7 @@ import Testing
         var handle: HandleID
         var ino: InodeNumber
         var file: ModelFile
+        var append = false
     }
 
     /// Byte arrays compared by length and CRC64, so a failure prints a line, not a megabyte.
@@ -86,9 +87,18 @@ import Testing
                     let f = ModelFile(path: p)
                     files[p] = f
                     open.append(OpenFile(handle: o.handle, ino: e.attributes.ino, file: f))
-                case 14..<34:  // write at a random offset
+                case 14..<19:  // open an existing file: plain, O_TRUNC or O_APPEND
+                    guard let p = pick(Array(files.keys)) else { continue }
+                    let f = files[p]!
+                    let mode = rnd(3)
+                    let ino = try await t.ino(p)
+                    let o = try await t.fs.open(ino, flags: OpenFlags(access: .readWrite, truncate: mode == 1, append: mode == 2),
+                                                caller: user)
+                    if mode == 1 { f.data = [] }
+                    open.append(OpenFile(handle: o.handle, ino: ino, file: f, append: mode == 2))
+                case 19..<34:  // write at a random offset
                     guard let h = pick(open) else { continue }
-                    let offset = rnd(h.file.data.count + 50_000)
+                    let offset = h.append ? h.file.data.count : rnd(h.file.data.count + 50_000)
                     let data = randomBytes(1 + rnd(40_000), seed: g.next())
                     #expect(try await t.fs.write(h.handle, offset: UInt64(offset), data: data) == data.count, where_())
                     if offset > h.file.data.count {
@@ -120,12 +130,18 @@ import Testing
                     guard let h = pick(open) else { continue }
                     try await t.fs.flush(h.handle)
                     if let p = h.file.path { #expect(summary(t.memory.storedBytes(key(p))) == summary(h.file.data), where_()) }
-                case 60..<68:  // release
+                case 60..<68:  // close (flush + release), or a bare release
                     guard !open.isEmpty else { continue }
                     let i = rnd(open.count)
                     let h = open.remove(at: i)
+                    let close = rnd(2) == 0
+                    if close { try await t.fs.flush(h.handle) }
                     await t.fs.release(h.handle)
-                    if let p = h.file.path { #expect(summary(t.memory.storedBytes(key(p))) == summary(h.file.data), where_()) }
+                    // Data is in OSS after a close, or after the last release of the file (its last chance).
+                    let last = !open.contains { $0.file === h.file }
+                    if let p = h.file.path, close || last {
+                        #expect(summary(t.memory.storedBytes(key(p))) == summary(h.file.data), where_())
+                    }
                 case 68..<78:  // rename
                     let sources = Array(files.keys) + dirs.filter { !$0.isEmpty }
                     guard let src = pick(sources), let d = pick(Array(dirs)) else { continue }
@@ -198,6 +214,7 @@ import Testing
                 default:       // read a whole file by path (shares the staged state of open handles)
                     guard let p = pick(Array(files.keys)) else { continue }
                     #expect(summary(try await t.readFile(p)) == summary(files[p]!.data), where_())
+                    #expect(try await t.stat(p).size == UInt64(files[p]!.data.count), where_())
                 }
                 performed += 1
             } catch {
