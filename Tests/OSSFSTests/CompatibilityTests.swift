@@ -129,3 +129,18 @@ import Testing
         #expect(try await t.readFile("inside") == bytes("yes"))
     }
 }
+
+@Suite struct LegacyDirectoryListingTests {
+    @Test func legacyDirectoryObjectsListAsDirectoriesAndKeepTheirInode() async throws {
+        let t = Harness { $0.statCacheTTL = 1 }
+        try await t.put("legacy", contentType: "application/x-directory", meta: ["mode": "16877"])
+        let ino = try await t.ino("legacy")
+        t.clock.advance(5)
+        let plain = try await t.list("").first { $0.name == "legacy" }!
+        #expect(plain.ino == ino && plain.kind == .directory)
+        let plus = try await t.list("", plus: true).first { $0.name == "legacy" }!
+        #expect(plus.ino == ino && plus.kind == .directory && plus.entry?.attributes.kind == .directory)
+        #expect(try await t.fs.getattr(ino, handle: nil).0.kind == .directory)
+        #expect(t.fs.inodes.checkInvariants())
+    }
+}

@@ -141,7 +141,6 @@ extension Filesystem {
         for (j, i) in todo.enumerated() where j < results.count {
             guard let info = results[j] else { continue }
             let child = dir.appending(out[i].name)
-            if info.kind == .directory, out[i].kind != .directory { continue }   // a legacy dir form: lookup decides
             out[i].kind = info.kind
             out[i].info = info
             cache.put(child, info)

@@ -106,13 +106,11 @@ final class InodeTable: Sendable {
 
     /// A number for a readdir entry without counting a lookup. Pinned so it survives until the adapter
     /// confirms it (readdirplus) or the directory handle is released.
-    /// A listing's guess (`info.complete == false`: a body-form symlink lists as a plain object) never
-    /// replaces a known inode of another kind, unless one is a directory and the other not.
+    /// A listing's guess (`info.complete == false`: a body-form symlink or a legacy `dir` object lists as a
+    /// plain object) never replaces a known inode: the kind a lookup established stands.
     func provision(_ path: FSPath, kind: FileKind, info: NodeInfo?) -> (InodeNumber, FileKind) {
         state.withLock { s in
-            if let info, !info.complete, let known = s.byPath[path], let r = s.records[known],
-               (r.kind == .directory) == (kind == .directory)
-            {
+            if let info, !info.complete, let known = s.byPath[path], let r = s.records[known] {
                 s.records[known]!.pins += 1
                 return (known, r.kind)
             }
