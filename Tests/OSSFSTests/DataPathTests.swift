@@ -279,6 +279,23 @@ import Testing
         #expect(out == data)
         #expect(faulty.calls("get") < 20, "windows grow to 16 MiB")
         await t.fs.release(h)
+        #expect(t.fs.prefetchBudget.inUse == 0, "every background read is accounted back")
+    }
+
+    @Test func prefetchStaysWithinTheSharedBudget() async throws {
+        let faulty = FaultyStore(MemoryObjectStore())
+        let t = Harness(store: faulty, memory: faulty.inner) { $0.prefetchMemoryLimit = 0 }
+        let data = randomBytes(3 << 20, seed: 43)
+        try await t.put("f", data)
+        let h = try await t.open("f", OpenFlags(access: .readOnly))
+        faulty.resetCounts()
+        _ = try await t.fs.read(h, offset: 0, size: 128 << 10)
+        _ = try await t.fs.read(h, offset: 128 << 10, size: 128 << 10)
+        try await Task.sleep(nanoseconds: 100_000_000)
+        #expect(faulty.getRanges.count == 1, "no background read beyond the budget")
+        #expect(try await t.readAll(h, chunk: 128 << 10) == data)
+        #expect(t.fs.prefetchBudget.inUse == 0)
+        await t.fs.release(h)
     }
 
     @Test func randomReadsStayCorrect() async throws {

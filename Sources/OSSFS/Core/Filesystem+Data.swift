@@ -141,6 +141,7 @@ extension Filesystem {
             ra.pending = nil
             return p
         }
+        if let p = pending { prefetchBudget.release(UInt64(p.range.count)) }
         if let p = pending, let body = try? await p.task.value, body.count == p.range.count {
             h.readAhead.withLock { ra in
                 ra.buffer = body
@@ -161,12 +162,18 @@ extension Filesystem {
             ra.buffer = body
             ra.bufferOffset = fetch.lowerBound
             ra.etag = etag
-            ra.pending?.task.cancel()   // it was fetching for a position we left
-            ra.pending = nil
+            dropPending(&ra)   // it was fetching for a position we left
         }
         if sequential { prefetch(h, key: key, etag: etag, fileSize: fileSize, window: window) }
         let n = min(wanted.count, body.count)
         return Array(body[0..<n])
+    }
+
+    func dropPending(_ ra: inout ReadAhead) {
+        guard let p = ra.pending else { return }
+        p.task.cancel()
+        ra.pending = nil
+        prefetchBudget.release(UInt64(p.range.count))
     }
 
     /// Starts fetching the window after the buffer, unless one is already on its way.
@@ -177,6 +184,7 @@ extension Filesystem {
             let start = ra.bufferOffset + UInt64(ra.buffer.count)
             guard start < fileSize else { return }
             let range = start..<min(fileSize, start + window)
+            guard prefetchBudget.reserve(UInt64(range.count)) else { return }   // all readers share a bound
             ra.pending = Prefetch(range: range, etag: etag, task: Task {
                 try await store.get(key, range: range, conditions: GetConditions(ifMatch: etag)).body
             })
@@ -233,8 +241,7 @@ extension Filesystem {
     public func release(_ handle: HandleID) async {
         guard case .file(let h)? = handles.remove(handle) else { return }
         h.readAhead.withLock { ra in
-            ra.pending?.task.cancel()
-            ra.pending = nil
+            dropPending(&ra)
             ra.buffer = []
         }
         let file = h.file

@@ -19,6 +19,7 @@ public final class Filesystem: FilesystemOperations {
     let inodes: InodeTable
     let cache: StatCache
     let handles = HandleTable()
+    let prefetchBudget: PrefetchBudget
     let defaults: OSSFS1Metadata.Defaults
     let mountTime: Timestamp
     let rootInfo: NodeInfo
@@ -28,6 +29,7 @@ public final class Filesystem: FilesystemOperations {
         self.config = configuration
         self.clock = clock
         self.names = Namespace(prefix: configuration.prefix)
+        self.prefetchBudget = PrefetchBudget(limit: configuration.prefetchMemoryLimit)
         self.defaults = OSSFS1Metadata.Defaults(uid: configuration.defaultUID, gid: configuration.defaultGID,
                                                 complementStat: configuration.complementStat)
         let now = clock.now()

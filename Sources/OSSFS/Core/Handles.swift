@@ -1,6 +1,26 @@
 import ObjectStore
 import Synchronization
 
+/// Bytes of background reads in flight across all descriptors, bounded so that many sequential readers
+/// cannot hold unbounded memory (a reader over the bound simply reads without prefetch).
+final class PrefetchBudget: Sendable {
+    private let used = Mutex<UInt64>(0)
+    let limit: UInt64
+    init(limit: UInt64) { self.limit = limit }
+
+    func reserve(_ n: UInt64) -> Bool {
+        used.withLock { u in
+            guard u + n <= limit else { return false }
+            u += n
+            return true
+        }
+    }
+
+    func release(_ n: UInt64) { used.withLock { $0 -= min($0, n) } }
+
+    var inUse: UInt64 { used.withLock { $0 } }
+}
+
 /// The next window of a sequential reader, being fetched in the background.
 struct Prefetch: Sendable {
     let range: Range<UInt64>

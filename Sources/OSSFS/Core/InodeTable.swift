@@ -22,7 +22,8 @@ struct LookupCount: Sendable, Hashable {
 /// INVARIANTS (checked by `checkInvariants` in tests):
 /// - `records[k].ino == k`; `byPath[p] == k` iff `records[k].path == p`.
 /// - `.root` is always present, at path "", with a lookup count ≥ 1 that `forget` never lowers.
-/// - A record is evicted only when its lookup count is 0, it has no pins and no `OpenFile`.
+/// - A record is evicted only when its lookup count is 0 and it has no pins, no early forgets and no
+///   `OpenFile`.
 /// - Numbers are never reused while the mount lives.
 /// LOCK ORDER: `InodeTable.state` is a leaf: nothing else is locked while it is held, and it is never held
 /// across `await`.
