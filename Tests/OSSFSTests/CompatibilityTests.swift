@@ -144,3 +144,38 @@ import Testing
         #expect(t.fs.inodes.checkInvariants())
     }
 }
+
+@Suite struct FolderSuffixTests {
+    @Test func s3fsFolderMarkersAreDirectories() async throws {
+        let t = Harness()
+        try await t.put("old_$folder$")
+        try await t.put("old2_$folder$")
+        try await t.put("old2/x", bytes("x"))
+        #expect(try await t.names("") == ["old", "old2"])
+        #expect(try await t.stat("old").kind == .directory)
+        #expect(try await t.names("old") == [])
+        try await t.fs.rmdir(parent: .root, name: "old")
+        #expect(!t.memory.keys.contains("old_$folder$"))
+        let (p, _) = try await t.split("old2")
+        try await t.fs.rename(parent: p, name: "old2", newParent: .root, newName: "new2", flags: .none)
+        #expect(t.memory.keys == ["new2/", "new2/x"])
+        #expect(try await t.head("new2/").contentType == "application/x-directory")
+    }
+
+    @Test func notsupCompatDirIgnoresThem() async throws {
+        let t = Harness { $0.noImplicitDirectories = true }
+        try await t.put("old_$folder$")
+        await #expect(throws: FSError.notFound) { _ = try await t.ino("old") }
+    }
+}
+
+@Suite struct FolderSuffixRemovalTests {
+    @Test func rmdirRemovesAFolderMarkerBesideADirMarker() async throws {
+        let t = Harness()
+        try await t.put("d_$folder$")
+        try await t.put("d/", contentType: "application/x-directory")
+        try await t.fs.rmdir(parent: .root, name: "d")
+        #expect(t.memory.keys.isEmpty)
+        #expect(await !t.exists("d"))
+    }
+}

@@ -130,6 +130,9 @@ extension Filesystem {
                 try await store.delete(key)   // the legacy `dir` form
             }
             try await store.delete(names.markerKey(path))
+            if !config.noImplicitDirectories {   // an s3fs `dir_$folder$` would bring the name back
+                try await store.delete(ObjectKey(names.fileKey(path).rawValue + OSSFS1Metadata.folderSuffix))
+            }
             removed(path, directory: true)
             await keepDirectoryAlive(path.parent)
         }

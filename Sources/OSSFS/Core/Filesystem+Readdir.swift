@@ -87,7 +87,20 @@ extension Filesystem {
             }
             for o in page.objects {
                 guard o.key.rawValue.hasPrefix(prefix) else { continue }
-                let name = o.key.rawValue.dropFirst(prefix.count)
+                var name = o.key.rawValue.dropFirst(prefix.count)
+                if name.hasSuffix(OSSFS1Metadata.folderSuffix), !config.noImplicitDirectories {
+                    // s3fs's `dir_$folder$`: the directory `dir`.
+                    name = name.dropLast(OSSFS1Metadata.folderSuffix.count)
+                    guard Namespace.displayableName(name) else { continue }
+                    var info = OSSFS1Metadata.implicitDirectory(defaults: defaults, time: o.lastModified)
+                    info.complete = false
+                    let e = ListedEntry(name: String(name), kind: .directory, info: info)
+                    if let i = index[e.name] { entries[i] = e } else {
+                        index[e.name] = entries.count
+                        entries.append(e)
+                    }
+                    continue
+                }
                 guard !name.isEmpty, Namespace.displayableName(name) else { continue }   // "" is our own marker
                 if index[String(name)] != nil { continue }                                 // the directory wins
                 let kind: FileKind = o.objectType == .symlink ? .symlink : .regular
