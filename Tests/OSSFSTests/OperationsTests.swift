@@ -104,3 +104,51 @@ import Testing
         #expect(Filesystem.fsError(CancellationError()).errno == 5)
     }
 }
+
+@Suite struct CreateRaceTests {
+    @Test func createAfterANegativeLookupCostsNoMoreHeads() async throws {
+        let faulty = FaultyStore(MemoryObjectStore())
+        let t = Harness(store: faulty, memory: faulty.inner)
+        await #expect(throws: FSError.notFound) { _ = try await t.fs.lookup(parent: .root, name: "new") }
+        faulty.resetCounts()
+        let (_, o) = try await t.fs.create(parent: .root, name: "new", permissions: 0o644,
+                                           flags: OpenFlags(access: .writeOnly, truncate: true), caller: user)
+        #expect(faulty.calls("head") == 0 && faulty.calls("list") == 0)
+        await t.fs.release(o.handle)
+    }
+
+    @Test func createNeverReplacesAFileAnotherClientJustMade() async throws {
+        let t = Harness()
+        await #expect(throws: FSError.notFound) { _ = try await t.fs.lookup(parent: .root, name: "f") }
+        try await t.put("f", bytes("theirs"))                 // our negative cache does not know yet
+        await #expect(throws: FSError.exists) {
+            _ = try await t.fs.create(parent: .root, name: "f", permissions: 0o644,
+                                      flags: OpenFlags(access: .writeOnly, exclusive: true), caller: user)
+        }
+        #expect(t.memory.storedBytes("f") == bytes("theirs"))
+        try await t.memory.delete("f")
+        try await t.put("g", bytes("theirs too"))
+        t.fs.cache.putAbsent(FSPath("g"))
+        let (e, o) = try await t.fs.create(parent: .root, name: "g", permissions: 0o644,
+                                           flags: OpenFlags(access: .readWrite), caller: user)
+        #expect(e.attributes.size == 10)
+        #expect(try await t.readAll(o.handle) == bytes("theirs too"))
+        await t.fs.release(o.handle)
+        #expect(t.memory.storedBytes("g") == bytes("theirs too"))
+    }
+}
+
+@Suite struct CreateStaleCacheTests {
+    @Test func createOverAFileDeletedElsewhereMakesANewOne() async throws {
+        let t = Harness()
+        try await t.writeFile("f", bytes("old"))
+        try await t.memory.delete("f")                         // our cache still says it exists
+        let (e, o) = try await t.fs.create(parent: .root, name: "f", permissions: 0o644,
+                                           flags: OpenFlags(access: .readWrite), caller: user)
+        #expect(e.attributes.size == 0)
+        _ = try await t.fs.write(o.handle, offset: 0, data: bytes("new"))
+        try await t.fs.flush(o.handle)
+        await t.fs.release(o.handle)
+        #expect(t.memory.storedBytes("f") == bytes("new"))
+    }
+}

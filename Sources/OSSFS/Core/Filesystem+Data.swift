@@ -12,16 +12,27 @@ extension Filesystem {
         try await guarded {
             try checkWritable()
             let path = try childPath(parent, name)
-            let info: NodeInfo
+            var info: NodeInfo
             var created = false
-            if let existing = try await resolve(path, fresh: true) {
+            // The kernel creates after a negative lookup, so the (cached) answer usually suffices; the empty
+            // put is conditional (forbid-overwrite), so a file another client made meanwhile is never
+            // replaced: create then opens it, or fails with EEXIST under O_EXCL.
+            var existing = try await resolve(path)
+            if existing != nil { existing = try await resolve(path, fresh: true) }   // it may be gone since
+            if let existing {
                 if flags.exclusive { throw FSError.exists }
                 if existing.kind == .directory { throw FSError.isDirectory }
                 info = existing
             } else {
-                info = try await createObject(path, permissions: permissions & ~caller.umask, caller: caller,
-                                              exclusive: flags.exclusive)
-                created = true
+                do {
+                    info = try await createObject(path, permissions: permissions & ~caller.umask, caller: caller,
+                                                  exclusive: true)
+                    created = true
+                } catch FSError.exists where !flags.exclusive {
+                    guard let theirs = try await resolve(path, fresh: true) else { throw FSError.exists }
+                    if theirs.kind == .directory { throw FSError.isDirectory }
+                    info = theirs
+                }
             }
             let e = entry(path, info)
             do {
