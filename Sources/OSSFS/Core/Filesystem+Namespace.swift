@@ -96,7 +96,8 @@ extension Filesystem {
         try await guarded {
             try checkWritable()
             let path = try childPath(parent, name)
-            guard let info = try await resolve(path, fresh: true) else { throw FSError.notFound }
+            // The cached answer suffices: DeleteObject of a key that is already gone succeeds.
+            guard let info = try await resolve(path) else { throw FSError.notFound }
             guard info.kind != .directory else { throw FSError.isDirectory }
             if let f = inodes.existingOpenFile(at: path) {
                 try await f.lock.withLock {
