@@ -222,6 +222,7 @@ import Testing
                 peakDirs = max(peakDirs, dirs.count)
             } catch {
                 Issue.record("seed \(seed) step \(step) op \(op): unexpected \(error)")
+                for h in open { await t.fs.release(h.handle) }   // leave no staging files behind
                 return
             }
         }
