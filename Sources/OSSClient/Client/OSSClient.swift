@@ -4,6 +4,12 @@ import Synchronization
 
 /// The OSS client: every API the filesystem needs, over an `HTTPTransport`, signed V1 or V4, with retries,
 /// clock-skew correction, CRC64 checks and a redacted request log.
+///
+/// Module map: Transport/ (HTTPTransport, the libcurl multi transport, body sources), Configuration/
+/// (endpoint, region, signing choice), Client/ (this type: APIRequest -> RequestBuilder signs ->
+/// `execute` sends and retries -> ResponseHeaders / ResponseDecoders / ErrorDecoder decode), Logging/
+/// (redaction), Credentials/ (credential sources). `init` logs the V1 fallback notice and the TLS-off
+/// warning through the configured logger.
 public final class OSSClient: ObjectStore {
     public let configuration: ClientConfiguration
     public let signing: ResolvedSigning
