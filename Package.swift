@@ -15,6 +15,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "oss-local", targets: ["oss-local"]),
+        .executable(name: "ossfs-passwd", targets: ["ossfs-passwd"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -30,7 +31,9 @@ let package = Package(
 
         .target(name: "OSSCore", dependencies: ["CCrypto", "CXML"]),
         .target(name: "ObjectStore"),
+        .target(name: "ObjectStoreTesting", dependencies: ["ObjectStore", "OSSCore"]),
         .target(name: "OSSClient", dependencies: ["OSSCore", "ObjectStore", "CCurl", "CXML"]),
+        .target(name: "OSSFS", dependencies: ["ObjectStore", "OSSCore", "CFuse"]),
         .target(name: "OSSLocalServer", dependencies: [
             "OSSCore",
             .product(name: "NIOCore", package: "swift-nio"),
@@ -42,9 +45,18 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        .executableTarget(name: "ossfs-passwd", dependencies: [
+            "OSSClient",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
         .testTarget(name: "OSSCoreTests", dependencies: ["OSSCore"]),
         .testTarget(name: "OSSClientTests", dependencies: ["OSSClient", "OSSLocalServer"]),
         .testTarget(name: "OSSLocalServerTests", dependencies: ["OSSLocalServer", "OSSCore"]),
+        .testTarget(name: "OSSFSTests", dependencies: ["OSSFS", "ObjectStore", "ObjectStoreTesting", "OSSCore"]),
+        .testTarget(name: "ObjectStoreConformanceTests", dependencies: [
+            "ObjectStore", "ObjectStoreTesting", "OSSClient", "OSSLocalServer", "OSSCore",
+        ]),
     ],
     swiftLanguageModes: [.v5]
 )

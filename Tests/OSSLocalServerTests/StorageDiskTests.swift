@@ -101,6 +101,11 @@ struct StorageDiskTests {
             #expect(StorageTestFiles.names(dir + "/blobs").count == 1)
             do { _ = try b.blob("dropped without storing") }
             #expect(StorageTestFiles.names(dir + "/blobs").count == 1)
+            #expect(throws: StorageError.fileAlreadyExists) {
+                try b.put("a", blob: b.blob("refused"), attributes: ObjectAttributes(), forbidOverwrite: true)
+            }
+            #expect(StorageTestFiles.names(dir + "/blobs").count == 1)
+            #expect(StorageTestFiles.names(dir + "/tmp").isEmpty)
             #expect(b.delete("a"))
             #expect(StorageTestFiles.names(dir + "/blobs").isEmpty)
             #expect(StorageTestFiles.names(dir + "/tmp").isEmpty)

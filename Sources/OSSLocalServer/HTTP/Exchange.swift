@@ -5,6 +5,7 @@ import NIOHTTP1
 final class Exchange {
     let head: HTTPRequestHead
     let requestID: String
+    let started = NIODeadline.now()
     /// Set once the request is resolved, routed and authenticated.
     var plan: RequestPlan?
     /// The first error; the body is then drained and the error answered at its end.

@@ -190,6 +190,7 @@ final class OSSHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if let fault = exchange.fault {
             switch fault {
             case .stall:
+                logUnanswered(exchange, "stall")
                 return   // never answer; the connection stays until the client gives up
             case .internalError:
                 send(OSSError.internalError, exchange, context)
@@ -199,6 +200,7 @@ final class OSSHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 return
             case .reset:
                 guard let plan = exchange.plan, plan.operation.isReadOnly else {
+                    logUnanswered(exchange, "reset")
                     context.close(promise: nil)   // nothing was stored; the client sees no answer
                     return
                 }
@@ -254,6 +256,7 @@ final class OSSHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func write(_ response: OSSResponse, _ exchange: Exchange, _ context: ChannelHandlerContext, cutBody: Bool) {
         if cutBody, response.body.length == 0 {   // a reset with nothing to cut: no answer at all
+            logUnanswered(exchange, "reset")
             response.body.release()
             current = nil
             context.close(promise: nil)
@@ -277,6 +280,7 @@ final class OSSHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: exchange.head.version, status: response.status,
                                                              headers: headers))), promise: nil)
+        if let log = server.configuration.accessLog { log(accessLine(exchange, response, cut: cutBody)) }
         let body = response.body
         if cutBody {
             writeBody(body, limit: body.length / 2, context)
@@ -294,6 +298,25 @@ final class OSSHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             body.release()
             if !keepAlive { context.close(promise: nil) }
         }
+    }
+
+    /// `GET /bucket/key?uploadId&partNumber 200 1234B 3ms UploadPart`: query names only, so no signature,
+    /// token or other value ever reaches the log.
+    private func accessLine(_ exchange: Exchange, _ response: OSSResponse, cut: Bool) -> String {
+        let uri = exchange.head.uri
+        let path = uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? uri
+        let names = exchange.plan?.request.query.map(\.name) ?? []
+        let query = names.isEmpty ? "" : "?" + names.joined(separator: "&")
+        let ms = (NIODeadline.now() - exchange.started).nanoseconds / 1_000_000
+        let op = exchange.plan?.operation.rawValue ?? "-"
+        let fault = exchange.fault.map { " fault=\($0.rawValue)" } ?? ""
+        return "\(exchange.head.method.rawValue) \(path)\(query) \(response.status.code) \(response.body.length)B \(ms)ms \(op)\(fault)\(cut ? " cut" : "")"
+    }
+
+    private func logUnanswered(_ exchange: Exchange, _ what: String) {
+        guard let log = server.configuration.accessLog else { return }
+        let path = exchange.head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? exchange.head.uri
+        log("\(exchange.head.method.rawValue) \(path) - \(exchange.plan?.operation.rawValue ?? "-") fault=\(what)")
     }
 
     private func nextRequestID() -> String {
