@@ -1,5 +1,6 @@
 import Foundation
 import OSSCore
+import NIOCore
 import Testing
 @testable import OSSLocalServer
 
@@ -44,6 +45,41 @@ struct ServerStreamingTests {
             let answer = try HTTPTestClient(port: s.port).send(method: "PUT", target: "/testbucket/nolength",
                                                                headers: r.headers, frameBody: false)
             #expect(answer.status == 411 && answer.xmlText("Code") == "MissingContentLength")
+        }
+    }
+}
+
+@Suite("oss-local S3 aws-chunked bodies")
+struct ServerAWSChunkedTests {
+    @Test func framingIsStrippedBeforeStorage() throws {
+        try TestServer.with(TestServer.configuration(anonymous: true)) { s in
+            let payload = bytes("hello aws-chunked world")
+            var body = bytes("a;chunk-signature=00\r\n") + payload[0..<10] + bytes("\r\n")
+            body += bytes("d;chunk-signature=11\r\n") + payload[10...] + bytes("\r\n")
+            body += bytes("0;chunk-signature=22\r\nx-amz-checksum-crc32:AAAAAA==\r\n\r\n")
+            let put = try s.request("PUT", "chunked-s3", headers: [
+                ("x-amz-content-sha256", "STREAMING-UNSIGNED-PAYLOAD-TRAILER"), ("Content-Encoding", "aws-chunked"),
+                ("x-amz-decoded-content-length", String(payload.count)),
+            ], body: body, signing: .none)
+            #expect(put.status == 200)
+            #expect(put.header("x-oss-hash-crc64ecma") == String(CRC64.checksum(payload)))
+            #expect(try s.request("GET", "chunked-s3", signing: .none).body == payload)
+            let broken = try s.request("PUT", "broken", headers: [("x-amz-content-sha256", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD")],
+                                       body: bytes("zz\r\nabc"), signing: .none)
+            #expect(broken.status == 400)
+            #expect(try s.request("HEAD", "broken", signing: .none).status == 404)
+        }
+    }
+
+    @Test func decoderHandlesSplitsAnywhere() throws {
+        let framed = bytes("3;s=1\r\nabc\r\n2\r\nde\r\n0\r\n\r\n")
+        for split in 1..<framed.count {
+            var decoder = AWSChunkedDecoder()
+            var out: [UInt8] = []
+            for part in [Array(framed[..<split]), Array(framed[split...])] {
+                for b in try decoder.decode(ByteBuffer(bytes: part)) { out += Array(b.readableBytesView) }
+            }
+            #expect(out == bytes("abcde"), "split at \(split)")
         }
     }
 }

@@ -16,6 +16,8 @@ final class Exchange {
     var queued: [ByteBuffer] = []
     var queuedBytes = 0
     var writing = false
+    /// Set when an S3 client frames the upload as aws-chunked.
+    var awsChunked: AWSChunkedDecoder?
     /// DeleteMultipleObjects / CompleteMultipartUpload bodies.
     var xmlBody: ByteBuffer?
     /// Planning (latency, auth, writer creation) has finished.
@@ -26,6 +28,7 @@ final class Exchange {
     init(head: HTTPRequestHead, requestID: String) {
         self.head = head
         self.requestID = requestID
+        if AWSChunkedDecoder.applies(to: head.headers) { awsChunked = AWSChunkedDecoder() }
     }
 
     var isHead: Bool { head.method == .HEAD }

@@ -117,6 +117,16 @@ final class OSSHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func receive(_ buffer: ByteBuffer, _ exchange: Exchange) {
         if exchange.discardsBody { return }
+        guard exchange.awsChunked != nil else { return accept(buffer, exchange) }
+        do {
+            for payload in try exchange.awsChunked!.decode(buffer) { accept(payload, exchange) }
+        } catch {
+            exchange.fail(.invalidArgument("Content-Encoding", "aws-chunked", "The aws-chunked body is malformed."))
+        }
+    }
+
+    /// Body bytes (framing removed): the XML document of the request, or upload data for the writer.
+    private func accept(_ buffer: ByteBuffer, _ exchange: Exchange) {
         if let plan = exchange.plan, plan.operation.readsXMLBody {
             if exchange.xmlBody == nil { exchange.xmlBody = buffer } else { exchange.xmlBody!.writeImmutableBuffer(buffer) }
             if exchange.xmlBody!.readableBytes > Self.maxXMLBody {
@@ -138,8 +148,9 @@ final class OSSHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             resumeReads(context)
         }
         if exchange.plan?.operation.readsXMLBody == true, !exchange.queued.isEmpty {
-            for buffer in exchange.queued { receive(buffer, exchange) }   // chunks that came before the plan
+            let early = exchange.queued   // chunks that came before the plan
             exchange.queued.removeAll()
+            for buffer in early where exchange.failure == nil { accept(buffer, exchange) }
             exchange.queuedBytes = 0
             resumeReads(context)
         }
