@@ -16,6 +16,7 @@ let package = Package(
     products: [
         .executable(name: "oss-local", targets: ["oss-local"]),
         .executable(name: "ossfs", targets: ["ossfs"]),
+        .executable(name: "ossfs-passwd", targets: ["ossfs-passwd"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -43,6 +44,11 @@ let package = Package(
         .executableTarget(name: "ossfs", dependencies: ["OSSFS", "OSSClient", "ObjectStore", "OSSCore"]),
         .executableTarget(name: "oss-local", dependencies: [
             "OSSLocalServer",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .executableTarget(name: "ossfs-passwd", dependencies: [
+            "OSSClient",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
