@@ -6,10 +6,13 @@ import Glibc
 /// stderr; as a daemon the parent is waiting on a pipe and exits with what it reads.
 final class StartupReporter: @unchecked Sendable {
     private var fd: Int32?
+    /// True in the forked daemon, whose parent waits on the pipe (stays true after the report is sent).
+    let isDaemon: Bool
 
-    init(pipe fd: Int32?) { self.fd = fd }
-
-    var isDaemon: Bool { fd != nil }
+    init(pipe fd: Int32?) {
+        self.fd = fd
+        isDaemon = fd != nil
+    }
 
     func succeeded() {
         send("OK\n")
@@ -17,7 +20,7 @@ final class StartupReporter: @unchecked Sendable {
 
     /// One line; the parent prints it as `ossfs: <reason>`.
     func failed(_ reason: String) {
-        if fd == nil {
+        if !isDaemon {
             writeStderr("ossfs: \(reason)\n")
         } else {
             send("ERR \(reason.replacingNewlines)\n")
@@ -47,10 +50,27 @@ enum Daemon {
             waitForChild(pid: pid, fd: fds[0])
         }
         Glibc.close(fds[0])
+        closeInheritedDescriptors(keeping: fds[1])
         _ = setsid()
         _ = chdir("/")
         redirect(0, to: "/dev/null", flags: O_RDONLY)
         return StartupReporter(pipe: fds[1])
+    }
+
+    /// A daemon keeps nothing its starter had open beyond stdio (a pipe held open here would make a caller
+    /// that reads to end-of-file wait for as long as the mount lives).
+    private static func closeInheritedDescriptors(keeping keep: Int32) {
+        var open: [Int32] = []
+        if let dir = opendir("/proc/self/fd") {
+            while let entry = readdir(dir) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                    String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+                }
+                if let fd = Int32(name) { open.append(fd) }
+            }
+            closedir(dir)
+        }
+        for fd in open where fd > 2 && fd != keep { Glibc.close(fd) }
     }
 
     /// Detaches stdout and stderr once the mount is live: the terminal that started us may go away.

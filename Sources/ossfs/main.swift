@@ -43,6 +43,7 @@ options.filesystem.stagingDirectory = absolutePath(options.filesystem.stagingDir
 options.filesystem.cacheDirectory = options.filesystem.cacheDirectory.map(absolutePath)
 
 let reporter = options.foreground ? StartupReporter(pipe: nil) : Daemon.start()
+TerminationSignals.blockInEveryThreadToCome()
 
 let sink: DaemonLog.Sink = options.logFile.map { .file($0) } ?? (options.foreground ? .stderr : .syslog)
 let log = DaemonLog(sink: sink, level: options.logLevel)
@@ -97,6 +98,7 @@ do {
     checkConfiguration.retries = min(clientConfiguration.retries, 2)
     checkConfiguration.connectTimeout = min(clientConfiguration.connectTimeout, 20)
     checkConfiguration.readwriteTimeout = min(clientConfiguration.readwriteTimeout, 30)
+    checkConfiguration.logger = nil   // the mount's client already logged its notices
     let made = try credentialsConfiguration.makeProvider(fetcher: try CurlMetadataFetcher())
     let checker = try OSSClient(configuration: checkConfiguration, credentials: made.provider)
     let expectedRegion: String? = switch client.signing {
@@ -132,6 +134,7 @@ log.log(.info, "mounted \(options.source) on \(options.mountpoint)")
 reporter.succeeded()
 if reporter.isDaemon { Daemon.detachOutput() }
 
+TerminationSignals.unblockInThisThread()
 do {
     try session.run()
 } catch {

@@ -24,7 +24,7 @@ enum FUSEMountHarness {
     }
 
     static func withMount(_ filesystem: any FilesystemOperations, options: [String] = [],
-                          adapter: FuseAdapterSettings = FuseAdapterSettings(),
+                          adapter: FuseAdapterSettings = FuseAdapterSettings(), singleThreaded: Bool = false,
                           _ body: @escaping @Sendable (String) throws -> Void) async throws
     {
         var template = Array("/tmp/ossfs-fuse-test-XXXXXX".utf8CString)
@@ -35,7 +35,8 @@ enum FUSEMountHarness {
         defer { rmdir(mountpoint) }
 
         let configuration = FuseMountConfiguration(
-            mountpoint: mountpoint, options: ["fsname=ossfs-test", "subtype=ossfs"] + options, adapter: adapter)
+            mountpoint: mountpoint, options: ["fsname=ossfs-test", "subtype=ossfs"] + options,
+            singleThreaded: singleThreaded, adapter: adapter)
         let session = try FuseSession(filesystem: filesystem, configuration: configuration) { level, line in
             if level <= .warning { print("[fuse \(level)] \(line)") }
         }

@@ -57,6 +57,34 @@ struct FUSEMountTests {
         }
     }
 
+    @Test("a tight bound on requests in flight, and the single-threaded loop, still serve parallel work",
+          arguments: [false, true])
+    func boundedInFlight(singleThreaded: Bool) async throws {
+        let fs = FUSETestFilesystem()
+        var settings = FuseAdapterSettings()
+        settings.maxInFlight = 2
+        try await H.withMount(fs, adapter: settings, singleThreaded: singleThreaded) { mnt in
+            Self.expectShell("head -c 2000000 /dev/urandom > data && for i in 1 2 3 4 5 6 7 8; do "
+                + "(cat data > /dev/null; cp data copy$i) & done; wait; for i in 1 2 3 4 5 6 7 8; do "
+                + "cmp data copy$i || exit 1; done; ls | wc -l", in: mnt, output: "9\n")
+        }
+    }
+
+    @Test("O_TRUNC, O_APPEND and kernel_cache/negative_timeout settings")
+    func openFlagsAndCaching() async throws {
+        let fs = FUSETestFilesystem()
+        var settings = FuseAdapterSettings()
+        settings.kernelCache = true
+        settings.negativeTimeout = 5
+        try await H.withMount(fs, adapter: settings) { mnt in
+            Self.expectShell("printf 'a long first line' > t && printf s > t && cat t", in: mnt, output: "s")
+            Self.expectShell("printf 1 >> t && printf 2 >> t && cat t", in: mnt, output: "s12")
+            // A cached negative entry still gives way to a create through the same mount.
+            Self.expectShell("ls nothing-here 2>/dev/null; echo new > nothing-here && cat nothing-here", in: mnt,
+                             output: "new\n")
+        }
+    }
+
     @Test("big directories: readdir and readdirplus across many reply buffers, lookups balanced by forgets")
     func bigDirectory() async throws {
         let fs = FUSETestFilesystem()
