@@ -8,3 +8,8 @@ test:
 # Only the SDK suite (incremental build first), e.g. `make sdk-test PYTEST_ARGS="-k append"`.
 sdk-test:
 	SKIP_SWIFT_TESTS=1 PYTEST_ARGS="$(PYTEST_ARGS)" scripts/test.sh
+
+# The README demo: build, start oss-local with a `demo` bucket, mount it at /tmp/ossfs-demo/mnt.
+.PHONY: demo
+demo:
+	scripts/demo.sh
