@@ -9,6 +9,11 @@ test:
 sdk-test:
 	SKIP_SWIFT_TESTS=1 PYTEST_ARGS="$(PYTEST_ARGS)" scripts/test.sh
 
+# The README demo: build, start oss-local with a `demo` bucket, mount it at /tmp/ossfs-demo/mnt.
+.PHONY: demo
+demo:
+	scripts/demo.sh
+
 # Packages (packaging/README.md). The release programs are built once by packaging/build-release.sh
 # (swift build -c release --static-swift-stdlib; a second call only checks they are up to date) and both
 # packages are made from them. The version comes from Sources/OSSCore/Version.swift.
