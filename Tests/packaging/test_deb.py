@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import OSSLocal, version
+from conftest import REPO, OSSLocal, version
 
 # A PATH without the build tree, so that mount(8) can only find what the package installed.
 SYSTEM_ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/root", "LANG": "C.UTF-8"}
@@ -25,6 +25,8 @@ FILES = PROGRAMS | {
     "/usr/share/doc/ossfs/changelog.Debian.gz",
     "/usr/share/doc/ossfs/README",
 }
+if (REPO / "README.md").exists():
+    FILES.add("/usr/share/doc/ossfs/README.md.gz")
 
 
 def run(*args, check=True, **kwargs):
