@@ -36,11 +36,13 @@ install -m 0644 "$PACKAGING/doc/README" "$DOC/README"
 if [ -f "$SRC/README.md" ]; then gzip -9n < "$SRC/README.md" > "$DOC/README.md.gz"; fi
 chmod 0644 "$DOC"/*.gz
 
+# dpkg-shlibdeps finds the package root by its DEBIAN directory.
+install -d -m 0755 "$ROOT/DEBIAN"
 # A minimal debian/control of our own for dpkg-shlibdeps keeps it off the real tree.
 
 printf 'Source: ossfs\n\nPackage: ossfs\nArchitecture: any\n' > "$WORK/src/debian/control"
-SHLIBS=$(cd "$WORK/src" && dpkg-shlibdeps -O "$ROOT/usr/bin/ossfs" "$ROOT/usr/bin/ossfs-passwd" \
-    "$ROOT/sbin/mount.ossfs" | sed -n 's/^shlibs:Depends=//p')
+SHLIBS=$(cd "$WORK/src" && dpkg-shlibdeps -O debian/ossfs/usr/bin/ossfs debian/ossfs/usr/bin/ossfs-passwd \
+    debian/ossfs/sbin/mount.ossfs | sed -n 's/^shlibs:Depends=//p')
 [ -n "$SHLIBS" ] || { echo "build-deb: dpkg-shlibdeps found no dependencies" >&2; exit 1; }
 DEPENDS="$SHLIBS, fuse3"
 
@@ -48,7 +50,6 @@ DEPENDS="$SHLIBS, fuse3"
 EPOCH=$(dpkg-parsechangelog -l "$CHANGELOG" -S Timestamp)
 find "$ROOT" -exec touch -h -d "@$EPOCH" {} +
 
-install -d -m 0755 "$ROOT/DEBIAN"
 INSTALLED_SIZE=$(du -sk --apparent-size --exclude=DEBIAN "$ROOT" | cut -f1)
 sed -e "s|@VERSION@|$DEB_VERSION|" -e "s|@ARCH@|$ARCH|" -e "s|@MAINTAINER@|$MAINTAINER|" \
     -e "s|@INSTALLED_SIZE@|$INSTALLED_SIZE|" -e "s|@DEPENDS@|$DEPENDS|" "$HERE/control.in" > "$ROOT/DEBIAN/control"
