@@ -86,7 +86,8 @@ def test_control_fields(deb):
 def installed_deb(deb, tmp_path):
     """dpkg -i the package (apt-get install -f for missing dependencies); purged afterwards, whatever happens."""
     if installed():
-        run("dpkg", "--purge", "ossfs")
+        pytest.fail("an ossfs package is already installed here; this test installs and purges its own, "
+                    "so remove that one first (dpkg --purge ossfs)")
     try:
         result = run("dpkg", "-i", str(deb), check=False)
         if result.returncode != 0:
