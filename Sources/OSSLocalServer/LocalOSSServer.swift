@@ -4,6 +4,15 @@ import NIOHTTP1
 import NIOPosix
 
 /// The local OSS-compatible server: one event loop per core, a thread pool for disk work, HTTP/1.1 keep-alive.
+///
+/// Layout of the module (storage engine aside, see Storage/StorageAPI.swift):
+/// - Request/: addressing (path style and virtual-hosted), query decoding, routing to an `OSSOperation`,
+///   the S3 dialect (`x-amz-*` twins of `x-oss-*` headers).
+/// - Auth/: V1 and V4 verification, headers and presigned URLs, with OSSCore's signers.
+/// - HTTP/: the NIO connection handler (streaming uploads, FileRegion downloads, faults) and responses.
+/// - Handlers/: one function per OSS API over the storage engine, plus Range, conditionals, key rules.
+/// - Errors/: OSS error answers (XML body, or `x-oss-ec`/`x-oss-err` headers for HEAD).
+/// - Faults/: the seeded dice behind `--fault-rate`, `--fault-kinds`, `--seed`.
 public final class LocalOSSServer: @unchecked Sendable {
     public let configuration: ServerConfiguration
     private let lock = NSLock()

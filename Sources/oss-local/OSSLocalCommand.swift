@@ -50,6 +50,14 @@ struct OSSLocalCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Milliseconds added to every request.", valueName: "ms"))
     var latencyMs: Int = 0
 
+    @Flag(name: .long, help: "Log one line per request to stderr (method, path, query names, status, bytes, time; never signatures or values).")
+    var log = false
+
+    /// The --log sink: one line per request on stderr.
+    static let logToStandardError: @Sendable (String) -> Void = { line in
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
     func validate() throws {
         if bucket.isEmpty { throw ValidationError("give at least one --bucket NAME") }
         if data != nil && memory { throw ValidationError("--data and --memory exclude each other") }
@@ -78,7 +86,8 @@ struct OSSLocalCommand: ParsableCommand {
             host: host, port: port, buckets: buckets,
             storage: data.map { .directory($0) } ?? .memory,
             defaultRegion: region, accessKeys: keys, anonymous: anonymous,
-            faults: FaultConfiguration(rate: faultRate, kinds: kinds, seed: seed, latencyMilliseconds: latencyMs))
+            faults: FaultConfiguration(rate: faultRate, kinds: kinds, seed: seed, latencyMilliseconds: latencyMs),
+            accessLog: log ? Self.logToStandardError : nil)
         // Block SIGTERM and SIGINT before any thread starts (threads inherit the mask), then take them with
         // sigwait on this thread: no async-signal-safety concerns, and stop() runs as ordinary code.
         var stopSignals = sigset_t()
@@ -88,7 +97,16 @@ struct OSSLocalCommand: ParsableCommand {
         pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
 
         let server = LocalOSSServer(configuration: configuration)
-        let bound = try server.start()
+        let bound: Int
+        do {
+            bound = try server.start()
+        } catch {
+            let reason: String
+            if case .io(let detail)? = error as? StorageError { reason = "cannot use the data directory: \(detail)" }
+            else { reason = "cannot start on \(listen): \(error)" }
+            FileHandle.standardError.write(Data("oss-local: \(reason)\n".utf8))
+            throw ExitCode(1)
+        }
 
         let shownHost = host.contains(":") ? "[\(host)]" : host
         print("oss-local listening on http://\(shownHost):\(bound)")

@@ -42,7 +42,10 @@ enum Daemon {
     /// returns a reporter, has its own session (setsid) and has / as its working directory.
     static func start() -> StartupReporter {
         var fds: [Int32] = [0, 0]
+        // Close-on-exec: helpers the child runs (fusermount3 for auto_unmount) must not hold the write end,
+        // or the parent would never see end-of-file if the child died.
         guard pipe(&fds) == 0 else { fatal("pipe failed: \(errnoText())") }
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         let pid = fork()
         if pid < 0 { fatal("fork failed: \(errnoText())") }
         if pid > 0 {
@@ -91,7 +94,11 @@ enum Daemon {
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
             let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n > 0 { bytes += buffer[..<n]; continue }
+            if n > 0 {
+                bytes += buffer[..<n]
+                if bytes.contains(UInt8(ascii: "\n")) { break }   // the report is one line
+                continue
+            }
             if n < 0 && errno == EINTR { continue }
             break
         }

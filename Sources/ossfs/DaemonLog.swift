@@ -7,6 +7,10 @@ import Synchronization
 /// Set by the SIGHUP handler; the next log line reopens the log file (logrotate's copy-less rotation).
 let logReopenRequested = Atomic<Bool>(false)
 
+/// Set by the SIGUSR2 handler; the next log call raises the level one step (debug wraps to crit), as in
+/// ossfs 1.x.
+let logLevelBumpRequested = Atomic<Bool>(false)
+
 /// The daemon's log: syslog by default, `logfile=` when given (reopened after SIGHUP), stderr with -f.
 /// Lines below `level` are dropped. Callers never pass secrets; this class does not try to find them.
 final class DaemonLog: @unchecked Sendable {
@@ -40,14 +44,22 @@ final class DaemonLog: @unchecked Sendable {
 
     /// SIGHUP: reopen the log file at the next line. Installed after libfuse's handlers, which would
     /// otherwise end the mount on SIGHUP.
-    static func installReopenHandler() {
-        _ = logReopenRequested.load(ordering: .relaxed)   // initialise the global before any signal arrives
+    static func installSignalHandlers() {
+        // Initialise the globals before any signal arrives: a handler must not run a lazy initialiser.
+        _ = logReopenRequested.load(ordering: .relaxed)
+        _ = logLevelBumpRequested.load(ordering: .relaxed)
         signal(SIGHUP) { _ in logReopenRequested.store(true, ordering: .relaxed) }
+        signal(SIGUSR2) { _ in logLevelBumpRequested.store(true, ordering: .relaxed) }
     }
 
     var handler: LogHandler { { [self] level, message in self.log(level, message) } }
 
     func log(_ lineLevel: LogLevel, _ message: String) {
+        if logLevelBumpRequested.exchange(false, ordering: .relaxed) {
+            let next = (level.load(ordering: .relaxed) + 1) % LogLevel.allCases.count
+            level.store(next, ordering: .relaxed)
+            log(.critical, "log level is now \(LogLevel(rawValue: next)!) (SIGUSR2)")
+        }
         guard lineLevel.rawValue <= level.load(ordering: .relaxed) else { return }
         switch sink {
         case .syslog:

@@ -128,7 +128,7 @@ do {
 } catch {
     fail("\(error)")
 }
-DaemonLog.installReopenHandler()
+DaemonLog.installSignalHandlers()
 
 log.log(.info, "mounted \(options.source) on \(options.mountpoint)")
 reporter.succeeded()

@@ -47,6 +47,15 @@ import Testing
                 Issue.record("expected InvalidRange")
             } catch let e as ObjectStoreError { #expect(e.code == .invalidRange) }
 
+            do {
+                _ = try await client.get(key, range: nil, conditions: GetConditions(ifNoneMatch: put.etag))
+                Issue.record("expected NotModified")
+            } catch let e as ObjectStoreError { #expect(e.code == .notModified) }
+            let empty = try await client.get(key, range: 10..<10, conditions: GetConditions())
+            #expect(empty.body.isEmpty && empty.metadata.size == 300_000)
+            let store: any ObjectStore = client
+            #expect(try await store.head(key).etag == put.etag)
+
             let meta = try await client.getObjectMeta(key)
             #expect(meta.size == 300_000 && meta.etag == put.etag)
 

@@ -76,6 +76,38 @@ struct FUSEDaemonTests {
         }
     }
 
+    @Test("logfile= is reopened on SIGHUP and SIGUSR2 raises the level; secrets stay out of the log")
+    func logFile() async throws {
+        try await S.withServer { server in
+            let mnt = try S.makeMountpoint()
+            defer { S.cleanUp(mnt) }
+            let log = mnt + ".log"
+            defer { unlink(log); unlink(log + ".1") }
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: S.ossfs)
+            process.arguments = ["demo", mnt, "-f", "-o", "url=\(server.url),logfile=\(log),dbglevel=info"]
+            process.environment = ["OSS_ACCESS_KEY_ID": S.keyID, "OSS_ACCESS_KEY_SECRET": S.secret]
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            defer { if process.isRunning { process.terminate() } }
+            for _ in 0..<100 where !S.isMounted(mnt) { usleep(50_000) }
+            #expect(S.isMounted(mnt))
+            let first = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            #expect(first.contains("[info] mounted demo on \(mnt)"), "\(first)")
+            #expect(rename(log, log + ".1") == 0)
+            kill(process.processIdentifier, SIGHUP)
+            kill(process.processIdentifier, SIGUSR2)
+            usleep(200_000)
+            #expect(process.isRunning, "SIGHUP or SIGUSR2 ended the mount")
+            process.terminate()
+            #expect(S.waitForExit(process, seconds: 120))
+            let second = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            #expect(second.contains("log level is now debug (SIGUSR2)"), "\(second)")
+            #expect(second.contains("unmounted \(mnt)"), "\(second)")
+            #expect(!first.contains(S.secret) && !second.contains(S.secret))
+        }
+    }
+
     @Test("SIGTERM unmounts a foreground mount cleanly after the pending upload")
     func sigterm() async throws {
         try await S.withServer { server in

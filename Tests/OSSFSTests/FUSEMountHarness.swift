@@ -50,7 +50,13 @@ enum FUSEMountHarness {
 
         var failure: (any Error)?
         do {
+            // A mount whose session died would let the tools write into the bare directory and "pass".
+            guard isMounted(mountpoint) else { throw Failure(description: "\(mountpoint) is not mounted") }
             try await onThread { try body(mountpoint) }
+            guard isMounted(mountpoint) else { throw Failure(description: "the mount went away during the test") }
+            // statfs through the kernel: coreutils names FUSE's magic number "fuseblk".
+            let type = try await onThread { run("/usr/bin/stat", ["-f", "-c", "%T", mountpoint]).output }
+            guard type.hasPrefix("fuse") else { throw Failure(description: "\(mountpoint) is \(type), not FUSE") }
         } catch {
             failure = error
         }
@@ -64,6 +70,11 @@ enum FUSEMountHarness {
         session.close()
         if let failure { throw failure }
         guard status == 0 else { throw Failure(description: "fusermount3 -u \(mountpoint) failed") }
+    }
+
+    static func isMounted(_ mountpoint: String) -> Bool {
+        let mounts = (try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8)) ?? ""
+        return mounts.split(separator: "\n").contains { $0.split(separator: " ").dropFirst().first == Substring(mountpoint) }
     }
 
     /// Runs a program to completion and returns its exit status and combined output.

@@ -76,7 +76,8 @@ struct FUSEMountTests {
         var settings = FuseAdapterSettings()
         settings.kernelCache = true
         settings.negativeTimeout = 5
-        try await H.withMount(fs, adapter: settings) { mnt in
+        // max_read must reach init() too, or libfuse ends the session at INIT.
+        try await H.withMount(fs, options: ["max_read=131072"], adapter: settings) { mnt in
             Self.expectShell("printf 'a long first line' > t && printf s > t && cat t", in: mnt, output: "s")
             Self.expectShell("printf 1 >> t && printf 2 >> t && cat t", in: mnt, output: "s12")
             // A cached negative entry still gives way to a create through the same mount.

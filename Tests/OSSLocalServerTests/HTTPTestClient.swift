@@ -47,10 +47,12 @@ final class HTTPTestClient {
     deinit { Glibc.close(fd) }
 
     /// Sends one request (`target` is the raw path and query) and reads the whole answer.
-    func send(method: String, target: String, headers: [(name: String, value: String)], body: [UInt8] = []) throws -> Response {
+    /// `frameBody: false` sends no Content-Length of its own (to test requests without one).
+    func send(method: String, target: String, headers: [(name: String, value: String)], body: [UInt8] = [],
+              frameBody: Bool = true) throws -> Response {
         var head = "\(method) \(target) HTTP/1.1\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
-        if !headers.contains(where: { $0.name.lowercased() == "content-length" }),
+        if frameBody, !headers.contains(where: { ["content-length", "transfer-encoding"].contains($0.name.lowercased()) }),
            !body.isEmpty || method == "PUT" || method == "POST" {
             head += "Content-Length: \(body.count)\r\n"
         }

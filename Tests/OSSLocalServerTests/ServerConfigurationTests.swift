@@ -1,3 +1,5 @@
+import Foundation
+import OSSCore
 import Testing
 @testable import OSSLocalServer
 
@@ -49,5 +51,35 @@ struct ServerConfigurationTests {
         #expect(!ServerBucket.isValidName("-bad") && !ServerBucket.isValidName("Bad") && !ServerBucket.isValidName("ab"))
         #expect(ServerBucket.canonicalStorageClass("coldarchive") == "ColdArchive")
         #expect(ServerBucket.canonicalStorageClass("glacier") == nil)
+    }
+}
+
+@Suite("oss-local access log")
+struct ServerAccessLogTests {
+    final class Lines: @unchecked Sendable {
+        private let lock = NSLock()
+        private var lines: [String] = []
+        func append(_ line: String) { lock.withLock { lines.append(line) } }
+        var all: [String] { lock.withLock { lines } }
+    }
+
+    @Test func logsOneLineWithoutSecrets() throws {
+        let lines = Lines()
+        var configuration = TestServer.configuration()
+        configuration.accessLog = { lines.append($0) }
+        try TestServer.with(configuration) { s in
+            try s.request("PUT", "logged key", body: bytes("x"))
+            let signable = SignableRequest(method: "GET", bucket: TestKeys.bucket, key: "logged key")
+            let q = SignatureV1.presignQuery(signable, credentials: TestKeys.sts, expires: Int64(Date().timeIntervalSince1970) + 60)
+            let presigned = try s.raw("GET", TestServer.target(bucket: TestKeys.bucket, key: "logged key",
+                                                               query: q.map { ($0.name, Optional($0.value)) }, virtualHosted: false))
+            #expect(presigned.status == 200)
+            let signature = try #require(q.first { $0.name == "Signature" }?.value)
+            #expect(lines.all.count == 2)
+            #expect(lines.all.first?.hasPrefix("PUT /testbucket/logged%20key 200 0B ") == true)
+            #expect(lines.all.first?.hasSuffix(" PutObject") == true)
+            #expect(lines.all.last?.contains("?OSSAccessKeyId&Expires&security-token&Signature 200 1B") == true, "\(lines.all)")
+            #expect(!lines.all.joined().contains(signature) && !lines.all.joined().contains(TestKeys.stsToken))
+        }
     }
 }

@@ -131,7 +131,8 @@ struct ServerProtocolTests {
             #expect(try s.request("GET", "c", headers: [("If-Match", etag)]).status == 200)
             let failed = try s.request("GET", "c", headers: [("If-Match", "\"0000\"")])
             #expect(failed.status == 412 && failed.xmlText("Code") == "PreconditionFailed")
-            #expect(try s.request("GET", "c", headers: [("If-None-Match", etag)]).status == 304)
+            let notModified = try s.request("GET", "c", headers: [("If-None-Match", etag)])
+            #expect(notModified.status == 304 && notModified.header("ETag") == etag && notModified.body.isEmpty)
             let future = HTTPDate.rfc1123(Int64(Date().timeIntervalSince1970) + 3600)
             let past = HTTPDate.rfc1123(Int64(Date().timeIntervalSince1970) - 3600)
             #expect(try s.request("GET", "c", headers: [("If-Modified-Since", future)]).status == 304)
@@ -162,6 +163,13 @@ struct ServerProtocolTests {
             #expect(get.status == 403 && get.xmlText("Code") == "InvalidObjectState")
             try s.request("PUT", "cold2", headers: [("x-oss-storage-class", "ColdArchive")], body: bytes("x"))
             #expect(try s.request("GET", "cold2").xmlText("Code") == "InvalidObjectState")
+            #expect(try s.request("POST", "cold2", query: [("restore", nil)]).status == 202)
+            #expect(try s.request("POST", "cold2", query: [("restore", nil)]).status == 200)
+            let restored = try s.request("GET", "cold2")
+            #expect(restored.status == 200 && restored.text == "x")
+            #expect(restored.header("x-oss-restore")?.hasPrefix("ongoing-request=\"false\"") == true)
+            try s.request("PUT", "warm", body: bytes("w"))
+            #expect(try s.request("POST", "warm", query: [("restore", nil)]).status == 400)
         }
     }
 

@@ -101,6 +101,11 @@ struct StorageDiskTests {
             #expect(StorageTestFiles.names(dir + "/blobs").count == 1)
             do { _ = try b.blob("dropped without storing") }
             #expect(StorageTestFiles.names(dir + "/blobs").count == 1)
+            #expect(throws: StorageError.fileAlreadyExists) {
+                try b.put("a", blob: b.blob("refused"), attributes: ObjectAttributes(), forbidOverwrite: true)
+            }
+            #expect(StorageTestFiles.names(dir + "/blobs").count == 1)
+            #expect(StorageTestFiles.names(dir + "/tmp").isEmpty)
             #expect(b.delete("a"))
             #expect(StorageTestFiles.names(dir + "/blobs").isEmpty)
             #expect(StorageTestFiles.names(dir + "/tmp").isEmpty)
@@ -144,6 +149,25 @@ struct StorageDiskTests {
             #expect(moved.bucketNames == ["b", "other"])
             let again = try StorageEngine(backend: .directory(dir), buckets: [])
             #expect(again.bucket("b")?.definition.region == "cn-beijing")
+        }
+    }
+
+    /// A record whose data file is missing or shorter than it says is dropped at startup, never served torn.
+    @Test func recordsWithMissingOrShortDataAreDropped() throws {
+        try withStorage(.disk) { f in
+            let dir = try #require(f.dir)
+            let b = f.bucket
+            let short = try b.put("short", "0123456789")
+            let gone = try b.put("gone", "abc")
+            try b.put("fine", "ok")
+            guard case .file(let shortPath, _, _) = short.content.segments[0],
+                  case .file(let gonePath, _, _) = gone.content.segments[0] else { Issue.record("not files"); return }
+            #expect(truncate(shortPath, 4) == 0)
+            #expect(unlink(gonePath) == 0)
+            try f.restart()
+            #expect(f.bucket.keys() == ["fine"])
+            #expect(f.engine.startupCleanupCount == 3)     // two records and the short blob file
+            #expect(try f.bucket.contents("fine") == Array("ok".utf8))
         }
     }
 }

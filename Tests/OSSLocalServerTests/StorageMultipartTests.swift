@@ -74,6 +74,10 @@ struct StorageMultipartTests {
             #expect(throws: StorageError.noSuchUpload) {
                 try b.completeUpload(uploadID: id, key: "other", parts: [(2, big.etag)], all: false, forbidOverwrite: false)
             }
+            // An upload belongs to its key's bytes: another spelling of the same text is another key.
+            let nfc = try b.initiateUpload("caf\u{E9}", attributes: ObjectAttributes())
+            #expect(throws: StorageError.noSuchUpload) { try b.abortUpload(uploadID: nfc, key: "cafe\u{301}") }
+            try b.abortUpload(uploadID: nfc, key: "caf\u{E9}")
             #expect(throws: StorageError.noSuchUpload) {
                 try b.uploadPart(uploadID: "0123", key: "k", partNumber: 1, blob: b.blob("x"))
             }

@@ -26,7 +26,10 @@ enum ErrorDecoder {
     static func fromXML(_ root: XMLNode, status: Int) -> OSSServiceError {
         var details: [String: String] = [:]
         for child in root.children where !["Code", "Message", "RequestId", "HostId", "EC"].contains(child.name) {
-            details[child.name] = child.text
+            // The hex echoes (`StringToSignBytes`, `CanonicalRequestBytes`) would carry an STS token in hex;
+            // the text echoes keep their use with the token taken out.
+            if child.name.hasSuffix("Bytes") { continue }
+            details[child.name] = Redaction.signingText(child.text)
         }
         let code = root.childText("Code")?.trimmingSpaces() ?? ""
         return OSSServiceError(

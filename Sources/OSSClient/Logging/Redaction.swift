@@ -42,4 +42,37 @@ public enum Redaction {
         }
         return String(url[...q]) + items.joined(separator: "&") + fragment
     }
+
+    /// A server's StringToSign / CanonicalRequest echo with the STS token taken out: V1 and V4 both sign
+    /// `x-oss-security-token:<token>` as a header line, and V1 presigning signs `?security-token=<token>`.
+    public static func signingText(_ text: String) -> String {
+        var lines: [String] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.lowercased().hasPrefix("x-oss-security-token:") {
+                lines.append("x-oss-security-token:" + placeholder)
+            } else {
+                lines.append(redactQueryValues(String(line)))
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Replaces the value of every `security-token=` / `x-oss-security-token=` / signature item in `s`.
+    private static func redactQueryValues(_ s: String) -> String {
+        var out = ""
+        var rest = Substring(s)
+        while let eq = rest.firstIndex(of: "=") {
+            let before = rest[..<eq]
+            let nameStart = before.lastIndex { $0 == "?" || $0 == "&" }.map { before.index(after: $0) } ?? before.startIndex
+            let name = before[nameStart...].lowercased()
+            out += rest[...eq]
+            rest = rest[rest.index(after: eq)...]
+            if sensitiveQueryItems.contains(name) {
+                let end = rest.firstIndex(of: "&") ?? rest.endIndex
+                out += placeholder
+                rest = rest[end...]
+            }
+        }
+        return out + rest
+    }
 }

@@ -17,9 +17,12 @@ public struct CurlTransportOptions: Sendable, Hashable {
     public var noProxy: String?
     /// How many idle connections the multi handle keeps for reuse.
     public var maxIdleConnections: Int
+    /// Fixed name resolutions, curl's `HOST:PORT:ADDRESS` form (tests reach a local server under a
+    /// virtual-hosted name this way).
+    public var resolve: [String]
 
     public init(verifyTLS: Bool = true, caFile: String? = nil, userAgent: String = "",
-                proxy: String? = nil, noProxy: String? = nil, maxIdleConnections: Int = 256)
+                proxy: String? = nil, noProxy: String? = nil, maxIdleConnections: Int = 256, resolve: [String] = [])
     {
         self.verifyTLS = verifyTLS
         self.caFile = caFile
@@ -27,6 +30,7 @@ public struct CurlTransportOptions: Sendable, Hashable {
         self.proxy = proxy
         self.noProxy = noProxy
         self.maxIdleConnections = maxIdleConnections
+        self.resolve = resolve
     }
 }
 

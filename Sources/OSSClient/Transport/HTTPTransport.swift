@@ -27,7 +27,8 @@ public enum RequestBody: Sendable, Hashable {
 public enum ResponseBodyHandling: Sendable {
     /// Keep the body in memory; a body larger than `limit` bytes fails the request.
     case collect(limit: Int)
-    /// Hand 2xx bodies to the sink as they arrive.
+    /// Hand 2xx bodies to the sink as they arrive. With `CurlTransport` the sink runs on the I/O thread that
+    /// drives every transfer: it must copy or hand off quickly, never block on other requests.
     case stream(BodySink)
 }
 

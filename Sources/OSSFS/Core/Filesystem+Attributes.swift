@@ -61,31 +61,27 @@ extension Filesystem {
     func setFileAttributes(_ ino: InodeNumber, changes: AttributeChanges, apply: (inout NodeInfo) -> Void)
         async throws -> NodeInfo
     {
-        guard let record = inodes.record(ino) else { throw FSError.notFound }
-        var file = record.openFile
-        var temporary = false
-        if file == nil {
-            guard let path = record.path, let info = try await resolve(path, fresh: true), info.kind == .regular
-            else { throw FSError.notFound }
-            let made = OpenFile(ino: ino, info: info)
-            file = inodes.openFile(ino, make: { made })
-            temporary = file === made
-        }
-        guard let file else { throw FSError.notFound }
-        return try await file.lock.withLock {
-            if let size = changes.size { try truncateLocked(file, to: size) }
-            file.with { s in
-                apply(&s.info)
-                s.dirty = true
+        for _ in 0..<100 {
+            let existed = inodes.existingOpenFile(ino) != nil
+            let file = try await sharedOpenFile(ino, known: nil)
+            let result = try await file.lock.withLock { () -> NodeInfo? in
+                // A last release may have dropped this state while we waited: start over with the current one.
+                guard inodes.existingOpenFile(ino) === file else { return nil }
+                if let size = changes.size { try truncateLocked(file, to: size) }
+                file.with { s in
+                    apply(&s.info)
+                    s.dirty = true
+                }
+                if file.with({ $0.writers }) == 0 { try await uploadLocked(file) }
+                if !existed, file.with({ $0.handles == 0 && !$0.dirty }) {
+                    file.discardStaging()
+                    inodes.dropOpenFile(ino, ifIdentical: file)
+                }
+                return file.info
             }
-            let writers = file.with { $0.writers }
-            if writers == 0 { try await uploadLocked(file) }
-            if temporary, file.with({ $0.handles == 0 && !$0.dirty }) {
-                file.discardStaging()
-                inodes.dropOpenFile(ino, ifIdentical: file)
-            }
-            return file.info
+            if let result { return result }
         }
+        throw FSError.io("setattr raced with release too often")
     }
 
     /// Rewrites an entry's metadata in OSS: CopyObject onto itself (REPLACE) for objects, a new marker for an

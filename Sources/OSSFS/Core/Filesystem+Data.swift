@@ -12,18 +12,31 @@ extension Filesystem {
         try await guarded {
             try checkWritable()
             let path = try childPath(parent, name)
-            let info: NodeInfo
-            if let existing = try await resolve(path, fresh: true) {
+            var info: NodeInfo
+            var created = false
+            // The kernel creates after a negative lookup, so the (cached) answer usually suffices; the empty
+            // put is conditional (forbid-overwrite), so a file another client made meanwhile is never
+            // replaced: create then opens it, or fails with EEXIST under O_EXCL.
+            var existing = try await resolve(path)
+            if existing != nil { existing = try await resolve(path, fresh: true) }   // it may be gone since
+            if let existing {
                 if flags.exclusive { throw FSError.exists }
                 if existing.kind == .directory { throw FSError.isDirectory }
                 info = existing
             } else {
-                info = try await createObject(path, permissions: permissions & ~caller.umask, caller: caller,
-                                              exclusive: flags.exclusive)
+                do {
+                    info = try await createObject(path, permissions: permissions & ~caller.umask, caller: caller,
+                                                  exclusive: true)
+                    created = true
+                } catch FSError.exists where !flags.exclusive {
+                    guard let theirs = try await resolve(path, fresh: true) else { throw FSError.exists }
+                    if theirs.kind == .directory { throw FSError.isDirectory }
+                    info = theirs
+                }
             }
             let e = entry(path, info)
             do {
-                let reply = try await openHandle(e.attributes.ino, flags: flags, known: info)
+                let reply = try await openHandle(e.attributes.ino, flags: flags, known: created ? info : nil)
                 return (e, reply)
             } catch {
                 inodes.forget(e.attributes.ino, count: 1)   // the kernel never sees this Entry
@@ -42,9 +55,40 @@ extension Filesystem {
         case .symlink: throw FSError.invalidArgument("cannot open a symlink")
         case .regular: break
         }
-        var file = record.openFile
-        if file == nil {
-            guard let path = record.path else { throw FSError.notFound }
+        // A last release may drop the shared state while we wait for its lock: then take the new one.
+        var attempts = 0
+        while true {
+            attempts += 1
+            let file = try await sharedOpenFile(ino, known: attempts == 1 ? known : nil)
+            let joined = try await file.lock.withLock { () -> Bool in
+                guard inodes.existingOpenFile(ino) === file else { return false }
+                file.with { s in
+                    s.handles += 1
+                    if flags.writes { s.writers += 1 }
+                }
+                if flags.truncate, flags.writes {
+                    do { try truncateLocked(file, to: 0) } catch {
+                        file.with { s in
+                            s.handles -= 1
+                            if flags.writes { s.writers -= 1 }
+                        }
+                        throw error
+                    }
+                }
+                return true
+            }
+            if joined { return finishOpen(ino, file, flags) }
+            if attempts > 100 { throw FSError.io("open raced with release too often") }
+        }
+    }
+
+    /// The inode's open-file state: the existing one, or a new one pinning the object's current ETag.
+    func sharedOpenFile(_ ino: InodeNumber, known: NodeInfo?) async throws
+        -> OpenFile
+    {
+        for _ in 0..<100 {
+            if let f = inodes.existingOpenFile(ino) { return f }
+            guard let epoch = inodes.epoch(ino), let path = inodes.record(ino)?.path else { throw FSError.notFound }
             var info: NodeInfo
             if let known { info = known } else {
                 guard let fresh = try await resolve(path, fresh: true) else { throw FSError.notFound }
@@ -53,24 +97,13 @@ extension Filesystem {
             guard info.kind == .regular else { throw FSError.notFound }
             info.complete = true
             let made = OpenFile(ino: ino, info: info)
-            file = inodes.openFile(ino, make: { made })
+            if let file = inodes.openFile(ino, epoch: known == nil ? epoch : nil, make: { made }) { return file }
+            // An upload finished while we asked: our answer may be older than it; ask again.
         }
-        guard let file else { throw FSError.notFound }
-        try await file.lock.withLock {
-            file.with { s in
-                s.handles += 1
-                if flags.writes { s.writers += 1 }
-            }
-            if flags.truncate, flags.writes {
-                do { try truncateLocked(file, to: 0) } catch {
-                    file.with { s in
-                        s.handles -= 1
-                        if flags.writes { s.writers -= 1 }
-                    }
-                    throw error
-                }
-            }
-        }
+        throw FSError.io("open raced with uploads too often")
+    }
+
+    private func finishOpen(_ ino: InodeNumber, _ file: OpenFile, _ flags: OpenFlags) -> OpenReply {
         let etag = file.with { $0.dirty ? nil : $0.pinnedETag }
         let previous = inodes.setLastOpenETag(ino, etag)
         let handle = handles.insert(.file(FileHandle(ino: ino, file: file, flags: flags)))
@@ -94,19 +127,43 @@ extension Filesystem {
         }
     }
 
-    /// A read of a clean file: ranged GETs of the pinned version, through the handle's read-ahead buffer.
+    /// A read of a clean file: ranged GETs of the pinned version, through the handle's read-ahead buffer
+    /// and, while reads stay sequential, a background fetch of the next window.
     func readRemote(_ h: FileHandle, offset: UInt64, size: Int) async throws -> [UInt8] {
         let (etag, fileSize) = h.file.with { ($0.pinnedETag, $0.size) }
         guard offset < fileSize else { return [] }
         let wanted = offset..<min(offset + UInt64(size), fileSize)
-        let window: UInt64 = h.readAhead.withLock { ra in
-            ra.window = offset == ra.nextOffset ? min(ra.window * 2, ReadAhead.maximumWindow) : ReadAhead.minimumWindow
+        let (window, sequential) = h.readAhead.withLock { ra -> (UInt64, Bool) in
+            let sequential = offset == ra.nextOffset
+            ra.window = sequential ? min(ra.window * 2, ReadAhead.maximumWindow) : ReadAhead.minimumWindow
             ra.nextOffset = wanted.upperBound
-            return ra.window
+            return (ra.window, sequential)
         }
-        if let hit = h.readAhead.withLock({ $0.serve(wanted, etag: etag) }) { return hit }
         guard let path = inodes.record(h.ino)?.path else { throw FSError.stale(ObjectKey("")) }
         let key = names.fileKey(path)
+        let serve = { h.readAhead.withLock { $0.serve(wanted, etag: etag) } }
+        if let hit = serve() {
+            if sequential { prefetch(h, key: key, etag: etag, fileSize: fileSize, window: window) }
+            return hit
+        }
+        // The background fetch that covers this offset becomes the buffer.
+        let pending = h.readAhead.withLock { ra -> Prefetch? in
+            guard let p = ra.pending, p.etag == etag, p.range.contains(offset) else { return nil }
+            ra.pending = nil
+            return p
+        }
+        if let p = pending { prefetchBudget.release(UInt64(p.range.count)) }
+        if let p = pending, let body = try? await p.task.value, body.count == p.range.count {
+            h.readAhead.withLock { ra in
+                ra.buffer = body
+                ra.bufferOffset = p.range.lowerBound
+                ra.etag = etag
+            }
+            if let hit = serve() {
+                if sequential { prefetch(h, key: key, etag: etag, fileSize: fileSize, window: window) }
+                return hit
+            }
+        }
         let fetch = offset..<min(fileSize, offset + max(UInt64(wanted.count), window))
         let body: [UInt8]
         do {
@@ -116,9 +173,33 @@ extension Filesystem {
             ra.buffer = body
             ra.bufferOffset = fetch.lowerBound
             ra.etag = etag
+            dropPending(&ra)   // it was fetching for a position we left
         }
+        if sequential { prefetch(h, key: key, etag: etag, fileSize: fileSize, window: window) }
         let n = min(wanted.count, body.count)
         return Array(body[0..<n])
+    }
+
+    func dropPending(_ ra: inout ReadAhead) {
+        guard let p = ra.pending else { return }
+        p.task.cancel()
+        ra.pending = nil
+        prefetchBudget.release(UInt64(p.range.count))
+    }
+
+    /// Starts fetching the window after the buffer, unless one is already on its way.
+    func prefetch(_ h: FileHandle, key: ObjectKey, etag: ETag?, fileSize: UInt64, window: UInt64) {
+        let store = self.store
+        h.readAhead.withLock { ra in
+            guard ra.pending == nil, ra.etag == etag else { return }
+            let start = ra.bufferOffset + UInt64(ra.buffer.count)
+            guard start < fileSize else { return }
+            let range = start..<min(fileSize, start + window)
+            guard prefetchBudget.reserve(UInt64(range.count)) else { return }   // all readers share a bound
+            ra.pending = Prefetch(range: range, etag: etag, task: Task {
+                try await store.get(key, range: range, conditions: GetConditions(ifMatch: etag)).body
+            })
+        }
     }
 
     /// A read of a file with a staging file (held under `file.lock`): old bytes are fetched where missing.
@@ -145,6 +226,7 @@ extension Filesystem {
                 let dirtyBytes = file.with { s -> UInt64 in
                     let end = at + UInt64(data.count)
                     s.valid.insert(at..<end)
+                    s.written.insert(at..<end)
                     s.size = max(s.size, end)
                     s.dirty = true
                     s.dirtyBytes += UInt64(data.count)
@@ -169,6 +251,10 @@ extension Filesystem {
 
     public func release(_ handle: HandleID) async {
         guard case .file(let h)? = handles.remove(handle) else { return }
+        h.readAhead.withLock { ra in
+            dropPending(&ra)
+            ra.buffer = []
+        }
         let file = h.file
         await file.lock.withLock {
             let last = file.with { s -> Bool in
@@ -191,7 +277,13 @@ extension Filesystem {
     /// Uploads what every open file still holds (bounded by the caller's grace period).
     public func shutdown() async {
         for file in inodes.allOpenFiles() {
-            await file.lock.withLock { try? await uploadLocked(file) }
+            await file.lock.withLock {
+                try? await uploadLocked(file)
+                if file.with({ $0.handles == 0 && !$0.dirty }) {
+                    file.discardStaging()
+                    inodes.dropOpenFile(file.ino, ifIdentical: file)
+                }
+            }
         }
     }
 
@@ -245,6 +337,7 @@ extension Filesystem {
         file.with { s in
             if size < s.size {
                 s.valid.clip(to: size)
+                s.written.clip(to: size)
                 s.baseSize = min(s.baseSize, size)
             }
             s.size = size
@@ -264,6 +357,11 @@ extension Filesystem {
         file.with { s in
             s.detached = true
             s.dirty = false
+        }
+        // A state kept only for a failed upload has no handle left to release it.
+        if file.with({ $0.handles == 0 }) {
+            file.discardStaging()
+            inodes.dropOpenFile(file.ino, ifIdentical: file)
         }
     }
 }

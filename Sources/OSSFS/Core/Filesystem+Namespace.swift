@@ -96,7 +96,8 @@ extension Filesystem {
         try await guarded {
             try checkWritable()
             let path = try childPath(parent, name)
-            guard let info = try await resolve(path, fresh: true) else { throw FSError.notFound }
+            // The cached answer suffices: DeleteObject of a key that is already gone succeeds.
+            guard let info = try await resolve(path) else { throw FSError.notFound }
             guard info.kind != .directory else { throw FSError.isDirectory }
             if let f = inodes.existingOpenFile(at: path) {
                 try await f.lock.withLock {
@@ -106,15 +107,15 @@ extension Filesystem {
             } else {
                 try await store.delete(names.fileKey(path))
             }
-            removed(path)
+            removed(path, directory: false)
             await keepDirectoryAlive(path.parent)
         }
     }
 
     /// Bookkeeping after `path` disappeared from the store.
-    func removed(_ path: FSPath) {
+    func removed(_ path: FSPath, directory: Bool) {
         inodes.detach(path)
-        cache.invalidateTree(path)
+        if directory { cache.invalidateTree(path) } else { cache.invalidate(path) }
         cache.putAbsent(path)
         cache.invalidate(path.parent)
     }
@@ -130,7 +131,10 @@ extension Filesystem {
                 try await store.delete(key)   // the legacy `dir` form
             }
             try await store.delete(names.markerKey(path))
-            removed(path)
+            if !config.noImplicitDirectories {   // an s3fs `dir_$folder$` would bring the name back
+                try await store.delete(ObjectKey(names.fileKey(path).rawValue + OSSFS1Metadata.folderSuffix))
+            }
+            removed(path, directory: true)
             await keepDirectoryAlive(path.parent)
         }
     }

@@ -40,11 +40,13 @@ extension Filesystem {
             var provisioned: [InodeNumber] = []
             for (i, e) in slice.enumerated() {
                 let child = path.appending(e.name)
-                let ino = inodes.provision(child, kind: e.kind, info: e.info)
+                let (ino, kind) = inodes.provision(child, kind: e.kind, info: e.info)
                 provisioned.append(ino)
-                var de = DirectoryEntry(name: e.name, ino: ino, kind: e.kind, offset: UInt64(start + i + 3))
+                var de = DirectoryEntry(name: e.name, ino: ino, kind: kind, offset: UInt64(start + i + 3))
                 if plus {
-                    de.entry = Entry(attributes: attributes(ino, overlay(ino, e.info)),
+                    var info = e.info
+                    if kind != info.kind, let known = inodes.record(ino)?.info { info = known }
+                    de.entry = Entry(attributes: attributes(ino, overlay(ino, info)),
                                      entryTimeout: config.entryTimeout, attributeTimeout: config.attributeTimeout)
                 }
                 out.append(de)
@@ -85,7 +87,20 @@ extension Filesystem {
             }
             for o in page.objects {
                 guard o.key.rawValue.hasPrefix(prefix) else { continue }
-                let name = o.key.rawValue.dropFirst(prefix.count)
+                var name = o.key.rawValue.dropFirst(prefix.count)
+                if name.hasSuffix(OSSFS1Metadata.folderSuffix), !config.noImplicitDirectories {
+                    // s3fs's `dir_$folder$`: the directory `dir`.
+                    name = name.dropLast(OSSFS1Metadata.folderSuffix.count)
+                    guard Namespace.displayableName(name) else { continue }
+                    var info = OSSFS1Metadata.implicitDirectory(defaults: defaults, time: o.lastModified)
+                    info.complete = false
+                    let e = ListedEntry(name: String(name), kind: .directory, info: info)
+                    if let i = index[e.name] { entries[i] = e } else {
+                        index[e.name] = entries.count
+                        entries.append(e)
+                    }
+                    continue
+                }
                 guard !name.isEmpty, Namespace.displayableName(name) else { continue }   // "" is our own marker
                 if index[String(name)] != nil { continue }                                 // the directory wins
                 let kind: FileKind = o.objectType == .symlink ? .symlink : .regular
@@ -104,7 +119,9 @@ extension Filesystem {
         // What the stat cache already knows beats the listing's guesses (and is what lookup will say).
         for i in entries.indices {
             let child = path.appending(entries[i].name)
-            if case .present(let info)? = cache.get(child), info.kind == entries[i].kind || info.kind == .symlink,
+            let cached = cache.get(child)
+            if case .absent? = cached { cache.invalidate(child) }   // the listing proves it exists now
+            if case .present(let info)? = cached, info.kind == entries[i].kind || info.kind == .symlink,
                info.complete
             {
                 entries[i].kind = info.kind
@@ -137,7 +154,6 @@ extension Filesystem {
         for (j, i) in todo.enumerated() where j < results.count {
             guard let info = results[j] else { continue }
             let child = dir.appending(out[i].name)
-            if info.kind == .directory, out[i].kind != .directory { continue }   // a legacy dir form: lookup decides
             out[i].kind = info.kind
             out[i].info = info
             cache.put(child, info)

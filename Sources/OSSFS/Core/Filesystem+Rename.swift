@@ -40,10 +40,16 @@ extension Filesystem {
             } else {
                 try await renameFile(source, to: target, s, replacing: t)
             }
-            inodes.move(from: source, to: target)
-            cache.invalidateTree(source)
+            let directory = s.kind == .directory
+            inodes.move(from: source, to: target, directory: directory)
+            if directory {
+                cache.invalidateTree(source)
+                cache.invalidateTree(target)
+            } else {
+                cache.invalidate(source)
+                cache.invalidate(target)
+            }
             cache.putAbsent(source)
-            cache.invalidateTree(target)
             cache.invalidateCreated(target)
             cache.invalidate(source.parent)
             await keepDirectoryAlive(source.parent)
@@ -99,7 +105,13 @@ extension Filesystem {
             token = page.nextToken
         } while token != nil
         var legacy: ObjectKey?
-        if case .marker(let k)? = s.directorySource, k != names.markerKey(source) { legacy = k }
+        if case .marker(let k)? = s.directorySource, k != names.markerKey(source) {
+            legacy = k
+        } else if !config.noImplicitDirectories {
+            // An s3fs `dir_$folder$` beside children or a `dir/` marker: it moves too, or the old name returns.
+            let folder = ObjectKey(names.fileKey(source).rawValue + OSSFS1Metadata.folderSuffix)
+            if try await headOrNil(folder) != nil { legacy = folder }
+        }
         if objects.isEmpty, legacy == nil, case .implicit? = s.directorySource { return }
 
         let store = self.store
@@ -128,7 +140,14 @@ extension Filesystem {
                 return try await self.copyObject(from: o.key, to: to, size: o.size, etag: o.etag, directive: .copy,
                                                  source: info)
             }
-            if let legacy { _ = try await store.copy(from: legacy, to: names.fileKey(target), metadata: .copy, ifMatch: nil) }
+            if legacy != nil, !objects.contains(where: { $0.key == names.markerKey(source) }) {
+                // A legacy form (`dir` typed as a directory, or s3fs's `dir_$folder$`) becomes a proper marker.
+                var meta = s.userMetadata
+                meta[OSSFS1Metadata.mode] = String(FileKind.directory.typeBits | s.permissions)
+                _ = try await store.put(names.markerKey(target), payload: .empty,
+                                        options: writeOptions(contentType: OSSFS1Metadata.directoryContentType,
+                                                              metadata: meta))
+            }
         } catch {
             let copies = objects.map { ObjectKey(toPrefix + $0.key.rawValue.dropFirst(fromPrefix.count)) }
             try? await deleteKeys(copies)

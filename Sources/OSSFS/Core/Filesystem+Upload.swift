@@ -18,10 +18,20 @@ extension Filesystem {
         let options = writeOptions(contentType: info.contentType ?? "application/octet-stream",
                                    metadata: info.userMetadata)
         let result: WriteResult
+        var mixed = false
         do {
             if let staging {
-                try await fillGapsLocked(file, 0..<base)
-                result = try await uploadStaged(staging, size: info.size, key: key, options: options)
+                if let etag, base > 0, config.copyAPIEnabled, info.objectType != .appendable, usesMultipart(info.size) {
+                    // Parts nobody wrote are copied from the pinned object; only the others are loaded and sent.
+                    let reuse = PartReuse(source: key, etag: etag, base: base, written: file.with { $0.written }) {
+                        range in try await self.fillGapsLocked(file, range)
+                    }
+                    result = try await uploadStaged(staging, size: info.size, key: key, options: options, reuse: reuse)
+                    mixed = true
+                } else {
+                    try await fillGapsLocked(file, 0..<base)
+                    result = try await uploadStaged(staging, size: info.size, key: key, options: options)
+                }
             } else {
                 // Only attributes changed (chmod while open): rewrite the metadata in place.
                 result = try await copyObject(from: key, to: key, size: info.size, etag: etag,
@@ -33,7 +43,8 @@ extension Filesystem {
         file.with { s in
             s.pinnedETag = result.etag
             s.baseSize = s.size
-            s.valid = ByteRangeSet(0..<s.size)
+            if !mixed { s.valid = ByteRangeSet(0..<s.size) }   // else: what is staged is still right
+            s.written = ByteRangeSet()
             s.dirty = false
             s.dirtyBytes = 0
             s.info.etag = result.etag
@@ -42,6 +53,7 @@ extension Filesystem {
             s.info.contentType = options.contentType
             s.info.objectType = nil
         }
+        inodes.bumpEpoch(file.ino)
         let stored = file.info
         cache.invalidateCreated(path)
         cache.put(path, stored)
@@ -56,14 +68,35 @@ extension Filesystem {
         return part
     }
 
+    /// Parts of an upload that may be copied server-side from the object being replaced.
+    struct PartReuse: Sendable {
+        var source: ObjectKey
+        var etag: ETag
+        /// Bytes `[0, base)` of the pinned object still belong to the file…
+        var base: UInt64
+        /// …except these.
+        var written: ByteRangeSet
+        /// Loads the pinned bytes of a range into the staging file (a part that must be sent).
+        var fill: @Sendable (Range<UInt64>) async throws -> Void
+
+        func copyable(_ r: Range<UInt64>) -> Bool { r.upperBound <= base && written.gaps(in: r) == [r] }
+    }
+
+    func usesMultipart(_ size: UInt64) -> Bool {
+        config.multipartEnabled && size >= config.multipartThreshold
+            && size > Self.partSize(for: size, configured: config.multipartSize)
+    }
+
     /// PutObject below multipart_threshold, else a multipart upload with parallel_count parts in flight; the
-    /// stored CRC64 must equal the staged bytes'.
-    func uploadStaged(_ staging: StagingFile, size: UInt64, key: ObjectKey, options: WriteOptions) async throws
-        -> WriteResult
+    /// stored CRC64 must equal the staged bytes' (for parts copied through `reuse`, the combination of the
+    /// CRC64s the server reports for them).
+    func uploadStaged(_ staging: StagingFile, size: UInt64, key: ObjectKey, options: WriteOptions,
+                      reuse: PartReuse? = nil) async throws -> WriteResult
     {
         let part = Self.partSize(for: size, configured: config.multipartSize)
-        if !config.multipartEnabled || size < config.multipartThreshold || size <= part {
-            let crc = try staging.crc64(0..<size)
+        if !usesMultipart(size) {
+            if let reuse { try await reuse.fill(0..<reuse.base) }
+            let crc = try await Blocking.run { try staging.crc64(0..<size) }
             let payload: Payload = size == 0 ? .empty : .file(path: staging.path, offset: 0, length: size)
             let r = try await store.put(key, payload: payload, options: options)
             try await verifyCRC(r.crc64, expected: crc, key: key)
@@ -76,7 +109,13 @@ extension Filesystem {
             let parts = try await Self.inParallel(count, limit: config.parallelCount) { i in
                 let lo = UInt64(i) * part
                 let hi = min(size, lo + part)
-                let crc = try staging.crc64(lo..<hi)
+                if let reuse, reuse.copyable(lo..<hi) {
+                    let r = try await store.uploadPartCopy(key, uploadID: uploadID, partNumber: i + 1,
+                                                           source: reuse.source, range: lo..<hi, ifMatch: reuse.etag)
+                    return UploadedPart(partNumber: i + 1, etag: r.etag, size: hi - lo, crc64: r.crc64)
+                }
+                if let reuse { try await reuse.fill(lo..<hi) }
+                let crc = try await Blocking.run { try staging.crc64(lo..<hi) }
                 let r = try await store.uploadPart(key, uploadID: uploadID, partNumber: i + 1,
                                                    payload: .file(path: staging.path, offset: lo, length: hi - lo))
                 if let got = r.crc64, got != crc {
@@ -84,9 +123,11 @@ extension Filesystem {
                 }
                 return UploadedPart(partNumber: i + 1, etag: r.etag, size: hi - lo, crc64: crc)
             }
-            let combined = parts.reduce(UInt64(0)) { CRC64.combine($0, $1.crc64 ?? 0, length2: $1.size) }
             let r = try await store.completeMultipartUpload(key, uploadID: uploadID, parts: parts)
-            try await verifyCRC(r.crc64, expected: combined, key: key)
+            if parts.allSatisfy({ $0.crc64 != nil }) {
+                let combined = parts.reduce(UInt64(0)) { CRC64.combine($0, $1.crc64!, length2: $1.size) }
+                try await verifyCRC(r.crc64, expected: combined, key: key)
+            }
             return r
         } catch {
             // Nobody will finish this upload: abort it so its parts do not cost money. (After a completed

@@ -19,6 +19,7 @@ public final class Filesystem: FilesystemOperations {
     let inodes: InodeTable
     let cache: StatCache
     let handles = HandleTable()
+    let prefetchBudget: PrefetchBudget
     let defaults: OSSFS1Metadata.Defaults
     let mountTime: Timestamp
     let rootInfo: NodeInfo
@@ -28,6 +29,7 @@ public final class Filesystem: FilesystemOperations {
         self.config = configuration
         self.clock = clock
         self.names = Namespace(prefix: configuration.prefix)
+        self.prefetchBudget = PrefetchBudget(limit: configuration.prefetchMemoryLimit)
         self.defaults = OSSFS1Metadata.Defaults(uid: configuration.defaultUID, gid: configuration.defaultGID,
                                                 complementStat: configuration.complementStat)
         let now = clock.now()
@@ -151,7 +153,14 @@ public final class Filesystem: FilesystemOperations {
         let (f, m, c) = try await (file, marker, children)
         if let m { return OSSFS1Metadata.decodeMarker(m, defaults: defaults) }
         if c { return OSSFS1Metadata.implicitDirectory(defaults: defaults, time: mountTime) }
-        return f
+        if let f { return f }
+        // s3fs's old `dir_$folder$` marker, asked only when nothing else answered (and not under
+        // notsup_compat_dir, which allows `dir/` markers only).
+        guard !config.noImplicitDirectories else { return nil }
+        if let legacy = try await headOrNil(ObjectKey(fileKey.rawValue + OSSFS1Metadata.folderSuffix)) {
+            return OSSFS1Metadata.decodeMarker(legacy, defaults: defaults)
+        }
+        return nil
     }
 
     func headOrNil(_ key: ObjectKey) async throws -> ObjectMetadata? {

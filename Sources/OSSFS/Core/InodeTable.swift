@@ -22,7 +22,8 @@ struct LookupCount: Sendable, Hashable {
 /// INVARIANTS (checked by `checkInvariants` in tests):
 /// - `records[k].ino == k`; `byPath[p] == k` iff `records[k].path == p`.
 /// - `.root` is always present, at path "", with a lookup count ≥ 1 that `forget` never lowers.
-/// - A record is evicted only when its lookup count is 0, it has no pins and no `OpenFile`.
+/// - A record is evicted only when its lookup count is 0 and it has no pins, no early forgets and no
+///   `OpenFile`.
 /// - Numbers are never reused while the mount lives.
 /// LOCK ORDER: `InodeTable.state` is a leaf: nothing else is locked while it is held, and it is never held
 /// across `await`.
@@ -35,12 +36,18 @@ final class InodeTable: Sendable {
         var lookups = LookupCount()
         /// readdirplus entries handed to the adapter but not yet confirmed; released at releasedir.
         var pins = 0
+        /// Forgets that overtook the confirmation of the lookup they forget: the kernel may process a
+        /// readdirplus reply and send FORGET before the adapter's `confirmLookups` runs on its thread.
+        var earlyForgets: UInt64 = 0
         /// Pending or open data; shared by every handle on the inode.
         var openFile: OpenFile?
         /// The last attributes seen, for detached inodes and for the kernel cache decision at open.
         var info: NodeInfo?
         /// The ETag the last open saw (keep_cache when unchanged).
         var lastOpenETag: ETag?
+        /// Bumped by every upload through this mount: an open-file state built from a HEAD that started
+        /// before the bump would pin a stale ETag.
+        var epoch: UInt64 = 0
     }
     private struct State {
         var records: [InodeNumber: Record] = [:]
@@ -83,7 +90,8 @@ final class InodeTable: Sendable {
     }
 
     private static func evictIfUnused(_ s: inout State, _ ino: InodeNumber) {
-        guard ino != .root, let r = s.records[ino], r.lookups.value == 0, r.pins == 0, r.openFile == nil else { return }
+        guard ino != .root, let r = s.records[ino], r.lookups.value == 0, r.pins == 0, r.openFile == nil,
+              r.earlyForgets == 0 else { return }
         s.records[ino] = nil
         if let path = r.path, s.byPath[path] == ino { s.byPath[path] = nil }
     }
@@ -99,11 +107,17 @@ final class InodeTable: Sendable {
 
     /// A number for a readdir entry without counting a lookup. Pinned so it survives until the adapter
     /// confirms it (readdirplus) or the directory handle is released.
-    func provision(_ path: FSPath, kind: FileKind, info: NodeInfo?) -> InodeNumber {
+    /// A listing's guess (`info.complete == false`: a body-form symlink or a legacy `dir` object lists as a
+    /// plain object) never replaces a known inode: the kind a lookup established stands.
+    func provision(_ path: FSPath, kind: FileKind, info: NodeInfo?) -> (InodeNumber, FileKind) {
         state.withLock { s in
+            if let info, !info.complete, let known = s.byPath[path], let r = s.records[known] {
+                s.records[known]!.pins += 1
+                return (known, r.kind)
+            }
             let ino = Self.upsert(&s, path, kind, info)
             s.records[ino]!.pins += 1
-            return ino
+            return (ino, kind)
         }
     }
 
@@ -124,7 +138,12 @@ final class InodeTable: Sendable {
                     assertionFailure("confirmLookups of unknown \(ino)")
                     continue
                 }
-                s.records[ino]!.lookups.increment()
+                if s.records[ino]!.earlyForgets > 0 {
+                    s.records[ino]!.earlyForgets -= 1
+                    Self.evictIfUnused(&s, ino)
+                } else {
+                    s.records[ino]!.lookups.increment()
+                }
             }
         }
     }
@@ -134,6 +153,13 @@ final class InodeTable: Sendable {
         state.withLock { s in
             guard s.records[ino] != nil else {
                 assertionFailure("forget of unknown \(ino)")
+                return
+            }
+            let r = s.records[ino]!
+            if count > r.lookups.value, r.pins > 0 {
+                // Part of this forget pays for readdirplus lookups not confirmed yet.
+                s.records[ino]!.earlyForgets += count - r.lookups.value
+                _ = s.records[ino]!.lookups.forget(r.lookups.value)
                 return
             }
             if s.records[ino]!.lookups.forget(count) { Self.evictIfUnused(&s, ino) }
@@ -163,11 +189,21 @@ final class InodeTable: Sendable {
         }
     }
 
-    /// The inode's shared open-file state, created by `make` when absent.
-    func openFile(_ ino: InodeNumber, make: () -> OpenFile) -> OpenFile? {
+    func epoch(_ ino: InodeNumber) -> UInt64? { state.withLock { $0.records[ino]?.epoch } }
+
+    func bumpEpoch(_ ino: InodeNumber) {
+        state.withLock { s in
+            if s.records[ino] != nil { s.records[ino]!.epoch += 1 }
+        }
+    }
+
+    /// The inode's shared open-file state, created by `make` when absent (and, when `epoch` is given, only
+    /// if no upload happened since the caller read it; nil otherwise).
+    func openFile(_ ino: InodeNumber, epoch: UInt64? = nil, make: () -> OpenFile) -> OpenFile? {
         state.withLock { s in
             guard s.records[ino] != nil else { return nil }
             if let f = s.records[ino]!.openFile { return f }
+            if let epoch, s.records[ino]!.epoch != epoch { return nil }
             let f = make()
             s.records[ino]!.openFile = f
             return f
@@ -212,8 +248,16 @@ final class InodeTable: Sendable {
 
     /// rename: the inode at `from` (and everything below it) now lives at `to`; whatever was at `to` (and
     /// below) is detached first.
-    func move(from: FSPath, to: FSPath) {
+    func move(from: FSPath, to: FSPath, directory: Bool) {
         state.withLock { s in
+            if !directory {   // one name: no walk over every known path
+                if let old = s.byPath[to], old != .root { Self.detach(&s, old) }
+                if let ino = s.byPath.removeValue(forKey: from) {
+                    s.records[ino]!.path = to
+                    s.byPath[to] = ino
+                }
+                return
+            }
             let targets = s.byPath.filter { $0.key.isWithin(to) && !$0.key.isWithin(from) }.map(\.value)
             for ino in targets where ino != .root { Self.detach(&s, ino) }
             let moving = s.byPath.filter { $0.key.isWithin(from) }

@@ -11,6 +11,8 @@ enum OSSFS1Metadata {
     static let symlinkTarget = "symlink-target"
     static let xattr = "xattr"
     static let directoryContentType = "application/x-directory"
+    /// s3fs's legacy directory marker: `dir_$folder$`.
+    static let folderSuffix = "_$folder$"
     static let typeMask: UInt32 = 0o170000
 
     /// What the mount supplies when an object lacks metadata.

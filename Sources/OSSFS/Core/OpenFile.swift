@@ -24,6 +24,9 @@ final class OpenFile: Sendable {
         var size: UInt64
         var staging: StagingFile?
         var valid = ByteRangeSet()
+        /// Ranges written here since the pin: the rest of `[0, baseSize)` still equals the pinned object, so
+        /// a multipart upload copies those parts server-side instead of downloading and re-sending them.
+        var written = ByteRangeSet()
         /// Contents or metadata differ from the object.
         var dirty = false
         /// Unlinked or replaced: handles keep their data, nothing is uploaded.

@@ -3,8 +3,19 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Dispatch
 import OSSCore
 import Synchronization
+
+/// Runs blocking work (reading gigabytes of a staging file for its CRC64) on a Dispatch thread, so it
+/// never pins one of the few threads of Swift's cooperative pool.
+enum Blocking {
+    static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { c in
+            DispatchQueue.global().async { c.resume(with: Result { try body() }) }
+        }
+    }
+}
 
 /// A local sparse file holding a file's pending contents (`tmpdir=`). Holes read as zeros, so a write far past
 /// the end costs no disk. Uploads read it by path (`Payload.file`), so it keeps its name until `remove()`.

@@ -93,6 +93,7 @@ final class FuseAdapter: @unchecked Sendable {
         c.want &= ~UInt32(FUSE_CAP_EXPORT_SUPPORT)
         c.max_write = settings.maxWrite
         c.max_readahead = settings.maxReadahead
+        c.max_read = settings.maxRead
         c.max_background = settings.maxBackground
         c.congestion_threshold = settings.maxBackground * 3 / 4
         c.time_gran = 1

@@ -10,6 +10,9 @@ public struct FuseAdapterSettings: Sendable, Hashable {
     public var maxWrite: UInt32 = 1 << 20
     /// Largest readahead the kernel asks for (FUSE `max_readahead`).
     public var maxReadahead: UInt32 = 1 << 20
+    /// The `max_read=` mount option (0: none). libfuse aborts the session at INIT unless init() reports the
+    /// same value the mount was given, so `FuseSession` fills this from its mount options.
+    public var maxRead: UInt32 = 0
     /// Requests served at once before libfuse threads wait for a free slot.
     public var maxInFlight: Int = 256
     /// Kernel background requests (readahead, async writes) in flight at once.

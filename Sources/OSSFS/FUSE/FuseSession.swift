@@ -71,7 +71,9 @@ public final class FuseSession: @unchecked Sendable {
     {
         self.configuration = configuration
         self.log = log
-        adapter = FuseAdapter(filesystem: filesystem, settings: configuration.adapter, log: log)
+        var settings = configuration.adapter
+        settings.maxRead = Self.maxRead(in: configuration.options)
+        adapter = FuseAdapter(filesystem: filesystem, settings: settings, log: log)
         var arguments = ["ossfs"]
         if configuration.fuseDebug { arguments.append("-d") }
         for option in configuration.options { arguments += ["-o", option] }
@@ -85,6 +87,17 @@ public final class FuseSession: @unchecked Sendable {
     }
 
     deinit { close() }
+
+    /// The last `max_read=N` among the mount options (libfuse takes the last), 0 when absent.
+    static func maxRead(in options: [String]) -> UInt32 {
+        var value: UInt32 = 0
+        for option in options {
+            for item in option.split(separator: ",") where item.hasPrefix("max_read=") {
+                value = UInt32(item.dropFirst("max_read=".count)) ?? value
+            }
+        }
+        return value
+    }
 
     /// Mounts on the mount point. From here on the kernel queues requests until `run` serves them.
     public func mount() throws {

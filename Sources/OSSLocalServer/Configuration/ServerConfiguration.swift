@@ -23,13 +23,17 @@ public struct ServerConfiguration: Sendable {
     public var eventLoopThreads: Int
     /// Threads for blocking storage work (disk I/O).
     public var blockingThreads: Int
+    /// Receives one line per answered request (method, path, query names, status, bytes, milliseconds, API).
+    /// Never given signatures, tokens or query values.
+    public var accessLog: (@Sendable (String) -> Void)?
 
     public init(host: String = "127.0.0.1", port: Int = 0, buckets: [ServerBucket] = [],
                 storage: StorageBackend = .memory, defaultRegion: String = "cn-hangzhou",
                 accessKeys: [AccessKey] = [], anonymous: Bool = false,
                 faults: FaultConfiguration = FaultConfiguration(), maxClockSkewSeconds: Int64 = 15 * 60,
                 clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
-                eventLoopThreads: Int = System.coreCount, blockingThreads: Int = max(4, System.coreCount * 2)) {
+                eventLoopThreads: Int = System.coreCount, blockingThreads: Int = max(4, System.coreCount * 2),
+                accessLog: (@Sendable (String) -> Void)? = nil) {
         self.host = host
         self.port = port
         self.buckets = buckets
@@ -42,6 +46,7 @@ public struct ServerConfiguration: Sendable {
         self.clock = clock
         self.eventLoopThreads = eventLoopThreads
         self.blockingThreads = blockingThreads
+        self.accessLog = accessLog
     }
 }
 

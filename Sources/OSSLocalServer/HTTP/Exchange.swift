@@ -5,6 +5,7 @@ import NIOHTTP1
 final class Exchange {
     let head: HTTPRequestHead
     let requestID: String
+    let started = NIODeadline.now()
     /// Set once the request is resolved, routed and authenticated.
     var plan: RequestPlan?
     /// The first error; the body is then drained and the error answered at its end.
@@ -15,6 +16,8 @@ final class Exchange {
     var queued: [ByteBuffer] = []
     var queuedBytes = 0
     var writing = false
+    /// Set when an S3 client frames the upload as aws-chunked.
+    var awsChunked: AWSChunkedDecoder?
     /// DeleteMultipleObjects / CompleteMultipartUpload bodies.
     var xmlBody: ByteBuffer?
     /// Planning (latency, auth, writer creation) has finished.
@@ -25,6 +28,7 @@ final class Exchange {
     init(head: HTTPRequestHead, requestID: String) {
         self.head = head
         self.requestID = requestID
+        if AWSChunkedDecoder.applies(to: head.headers) { awsChunked = AWSChunkedDecoder() }
     }
 
     var isHead: Bool { head.method == .HEAD }

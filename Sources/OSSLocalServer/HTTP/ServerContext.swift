@@ -24,14 +24,4 @@ final class ServerContext: @unchecked Sendable {
     }
 
     func now() -> Double { configuration.clock() }
-
-    /// 24 upper-case hex digits, as OSS request ids look.
-    func newRequestID() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let high = generator.next() as UInt64, low = generator.next() as UInt32
-        let a = String(high, radix: 16, uppercase: true), b = String(low, radix: 16, uppercase: true)
-        return String(repeating: "0", count: 16 - a.count) + a + String(repeating: "0", count: 8 - b.count) + b
-    }
-
-    func region(of bucket: BucketStore) -> String { bucket.definition.region }
 }

@@ -50,7 +50,9 @@ extension OperationHandlers {
         var xml = XMLWriter(root: "CopyPartResult")
         xml.element("LastModified", ObjectHeaders.iso8601(info.lastModified))
         xml.element("ETag", ObjectHeaders.quoted(info.etag))
-        return .xml(xml.finish(), headers: [("x-oss-hash-crc64ecma", String(info.crc64))])
+        // oss2 reads the part's ETag from the header only, as real OSS sends it beside the body.
+        return .xml(xml.finish(), headers: [("x-oss-hash-crc64ecma", String(info.crc64)),
+                                           ("ETag", ObjectHeaders.quoted(info.etag))])
     }
 
     func completeMultipartUpload(_ body: ByteBuffer?) throws -> OSSResponse {

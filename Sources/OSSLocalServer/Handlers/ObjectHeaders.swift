@@ -33,7 +33,8 @@ enum ObjectHeaders {
             headers.append(("x-oss-meta-" + name, value))
         }
         if ServerBucket.needsRestore(data.attributes.storageClass), data.restored {
-            headers.append(("x-oss-restore", "ongoing-request=\"false\""))
+            let expiry = HTTPDate.rfc1123(data.lastModified.seconds + 7 * 86_400)
+            headers.append(("x-oss-restore", "ongoing-request=\"false\", expiry-date=\"\(expiry)\""))
         }
         return headers
     }

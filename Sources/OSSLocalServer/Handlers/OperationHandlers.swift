@@ -54,6 +54,7 @@ struct OperationHandlers {
             try bucket.abortUpload(uploadID: try RequestAttributes.uploadID(request), key: key)
             return OSSResponse(.noContent)
         case .listParts: return try listParts()
+        case .restoreObject: return try restoreObject()
         }
     }
 

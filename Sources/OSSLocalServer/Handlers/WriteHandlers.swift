@@ -107,10 +107,12 @@ extension OperationHandlers {
 
     func deleteMultipleObjects(_ body: ByteBuffer?) throws -> OSSResponse {
         let bytes = body.map { Array($0.readableBytesView) } ?? []
-        guard let md5 = request.header("content-md5") else {
+        if let md5 = request.header("content-md5") {
+            guard Base64.decode(md5.trimmingSpaces) == Digest.md5(bytes) else { throw OSSError.invalidDigest }
+        } else if !request.head.headers.contains(where: { $0.name.lowercased().hasPrefix("x-amz-checksum-") }) {
+            // Newer S3 SDKs send an x-amz-checksum-* header instead (S3 dialect); OSS clients must send the MD5.
             throw OSSError.missingArgument("Content-MD5", "Missing required header for this request: Content-MD5.")
         }
-        guard Base64.decode(md5.trimmingSpaces) == Digest.md5(bytes) else { throw OSSError.invalidDigest }
         let encode = try RequestAttributes.urlEncoding(request)
         guard let root = try? XML.parse(bytes), root.name == "Delete" else { throw OSSError.malformedXML }
         let quiet = root.childText("Quiet")?.trimmingSpaces.lowercased() == "true"

@@ -15,6 +15,7 @@ enum OSSOperation: String {
     case completeMultipartUpload = "CompleteMultipartUpload", abortMultipartUpload = "AbortMultipartUpload"
     case listParts = "ListParts"
     case getObjectACL = "GetObjectAcl"
+    case restoreObject = "RestoreObject"
 
     static func route(_ request: OSSRequest) -> Result<OSSOperation, OSSError> {
         let method = request.method
@@ -60,6 +61,7 @@ enum OSSOperation: String {
             if request.hasQuery("uploads") { return .success(.initiateMultipartUpload) }
             if request.hasQuery("uploadId") { return .success(.completeMultipartUpload) }
             if request.hasQuery("append") { return .success(.appendObject) }
+            if request.hasQuery("restore") { return .success(.restoreObject) }
             return .failure(.methodNotAllowed)
         default:
             return .failure(.methodNotAllowed)

@@ -19,7 +19,11 @@
 // - `completeUpload` with an empty `parts` list and `all == false` throws `.invalidPart(0)`.
 // - `copy` shares the source's bytes (O(1)); it throws `.noSuchKey` if the source was deleted meanwhile.
 // - `StorageEngine.init` takes an optional `now:` clock; `bucketNames` lists the buckets; buckets found in the
-//   data directory are loaded even if not passed in `buckets`.
+//   data directory are loaded even if not passed in `buckets` (a configured one keeps its first creation date
+//   but takes region/storage class from the configuration). `startupCleanupCount` = leftovers removed.
+// - `OpenedContent` segments of the same file share one `NIOFileHandle` (close() closes each once).
+// - `append` may merge the object's small trailing pieces into one new blob (copies at most 16 MiB), so a GET
+//   of an object built from thousands of small appends opens a handful of files.
 // - Answer to server-requests.md #2: `head`, `list`, `listUploads`, `listParts`, `upload`, `stat` and
 //   `bucket(_:)` are pure in-memory index reads under a short lock (no disk I/O): safe on the event loop.
 //   `open`/`headAndOpen` are memory-only for the memory backend, but open(2) files for the disk backend.

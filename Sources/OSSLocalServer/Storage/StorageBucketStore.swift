@@ -88,11 +88,15 @@ public final class BucketStore: @unchecked Sendable {
     // MARK: the one way an object gets stored
 
     /// Stores `object` under its key, replacing any previous version. `check` runs under the lock with the
-    /// current version and may throw to refuse; `committed` runs under the same lock once the object is in.
+    /// current version and may throw to refuse (it runs twice: early, and again at commit; keep it pure);
+    /// `committed` runs under the same lock once the object is in.
     /// Takes its own references on the object's segments.
     @discardableResult
     func store(_ object: StoredObject, check: (StoredObject?) throws -> Void,
                committed: () -> Void = {}) throws -> StoredObject {
+        let key = StorageKey(object.key)
+        // Refuse early (no record written) when the answer is already known; checked again at commit.
+        try withLock { try check(objects[key]) }
         try blobs.retain(object.content.segments)
         let staged: StagedRecord?
         do {
@@ -101,7 +105,6 @@ public final class BucketStore: @unchecked Sendable {
             blobs.release(object.content.segments)
             throw error
         }
-        let key = StorageKey(object.key)
         var old: StoredObject?
         lock.lock()
         do {

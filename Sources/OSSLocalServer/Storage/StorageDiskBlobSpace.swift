@@ -100,8 +100,15 @@ final class DiskBlobSpace: StorageBlobSpace, @unchecked Sendable {
 
     // MARK: startup
 
-    /// Names of the blob files present on disk.
-    func filesOnDisk() -> Set<String> { Set(StorageFiles.list(blobsDir)) }
+    /// The blob files present on disk and their sizes.
+    func filesOnDisk() -> [String: UInt64] {
+        var sizes: [String: UInt64] = [:]
+        for name in StorageFiles.list(blobsDir) {
+            var st = stat()
+            if stat(blobsDir + "/" + name, &st) == 0 { sizes[name] = UInt64(st.st_size) }
+        }
+        return sizes
+    }
 
     /// Startup: counts a reference found in a record (the file is known to exist).
     func adopt(_ segments: [ContentSegment]) {

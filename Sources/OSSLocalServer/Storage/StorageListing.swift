@@ -118,7 +118,7 @@ extension BucketStore {
             if let d = delimiterBytes, let end = StorageListing.endOfFirst(d, in: key, from: prefixBytes.count) {
                 let common = String(decoding: key[..<end], as: UTF8.self)
                 if let keyMarker, !StorageKey(keyMarker).bytes.lexicographicallyPrecedes(Array(common.utf8)) { continue }
-                if result.commonPrefixes.last == common { continue }
+                if let last = result.commonPrefixes.last, last.utf8.elementsEqual(common.utf8) { continue }
                 if count >= maxUploads { result.isTruncated = true; break }
                 result.commonPrefixes.append(common)
                 result.nextKeyMarker = common

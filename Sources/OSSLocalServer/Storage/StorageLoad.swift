@@ -3,10 +3,10 @@ import Foundation
 /// Startup for the disk backend: rebuilds a bucket's index from its records.
 extension BucketStore {
     /// Reads every object and upload record, taking blob references for them. A record whose blob file is
-    /// missing (never produced by this engine, which renames data before metadata; e.g. a hand-edited dir) is
-    /// removed rather than served. Upload directories without upload.json (a crash mid-abort) are removed.
+    /// missing or too short (never produced by this engine, which fsyncs and renames data before metadata; e.g.
+    /// a hand-edited dir or a lost disk cache) is removed rather than served. Upload directories without upload.json (a crash mid-abort) are removed.
     /// Returns how many files were removed.
-    func load(blobFiles: Set<String>, space: DiskBlobSpace) -> Int {
+    func load(blobFiles: [String: UInt64], space: DiskBlobSpace) -> Int {
         guard let journal else { return 0 }
         let decoder = JSONDecoder()
         var removed = 0
@@ -14,7 +14,10 @@ extension BucketStore {
             guard let bytes = try? StorageFiles.readWholeFile(path) else { return nil }
             return try? decoder.decode(type, from: Data(bytes))
         }
-        func present(_ segments: [SegmentRecord]) -> Bool { segments.allSatisfy { blobFiles.contains($0.blob) } }
+        // Every byte a record names must be on disk: a missing or short blob file means the record is not served.
+        func present(_ segments: [SegmentRecord]) -> Bool {
+            segments.allSatisfy { s in blobFiles[s.blob].map { s.offset + s.length <= $0 } ?? false }
+        }
 
         var loaded: [StorageKey: StoredObject] = [:]
         for name in StorageFiles.list(journal.objectsDir) {

@@ -31,7 +31,7 @@ extension BucketStore {
         let whole = range == nil || range == 0..<source.size
         let content = whole ? source.content : ObjectContent(segments: source.content.slice(range!))
         guard content.size <= StorageLimits.maxObjectSize else { throw StorageError.entityTooLarge }
-        guard withLock({ uploads[uploadID]?.key == key }) else { throw StorageError.noSuchUpload }
+        guard withLock({ uploads[uploadID]?.isFor(key) == true }) else { throw StorageError.noSuchUpload }
         let etag: String, crc: UInt64
         if whole, source.kind == .normal, let md5 = Hex.decode(source.etag), md5.count == 16 {
             etag = source.etag
@@ -54,7 +54,7 @@ extension BucketStore {
             let staged = try journal?.stagePart(uploadID: uploadID, info, content: content)
             lock.lock()
             do {
-                guard uploads[uploadID]?.key == key else { throw StorageError.noSuchUpload }
+                guard uploads[uploadID]?.isFor(key) == true else { throw StorageError.noSuchUpload }
                 if let staged { try journal!.commit(staged) }
                 old = uploads[uploadID]!.parts.updateValue((info, content), forKey: info.partNumber)?.content
                 lock.unlock()
@@ -77,7 +77,7 @@ extension BucketStore {
     public func completeUpload(uploadID: String, key: String, parts: [(Int, String)], all: Bool,
                                forbidOverwrite: Bool) throws -> StoredObject {
         let (upload, chosen) = try withLock { () throws -> (UploadState, [(info: PartInfo, content: ObjectContent)]) in
-            guard let upload = uploads[uploadID], upload.key == key else { throw StorageError.noSuchUpload }
+            guard let upload = uploads[uploadID], upload.isFor(key) else { throw StorageError.noSuchUpload }
             if all {
                 return (upload, upload.parts.keys.sorted().map { upload.parts[$0]! })
             }
@@ -121,7 +121,7 @@ extension BucketStore {
     /// AbortMultipartUpload: frees the parts. `.noSuchUpload` when unknown.
     public func abortUpload(uploadID: String, key: String) throws {
         let removed = try withLock { () throws -> UploadState in
-            guard let upload = uploads[uploadID], upload.key == key else { throw StorageError.noSuchUpload }
+            guard let upload = uploads[uploadID], upload.isFor(key) else { throw StorageError.noSuchUpload }
             journal?.removeUploadRecord(uploadID)
             return uploads.removeValue(forKey: uploadID)!
         }
@@ -138,7 +138,7 @@ extension BucketStore {
     /// ListParts: ascending part numbers after `partNumberMarker`.
     public func listParts(uploadID: String, key: String, partNumberMarker: Int, maxParts: Int) throws -> PartListResult {
         try withLock {
-            guard let upload = uploads[uploadID], upload.key == key else { throw StorageError.noSuchUpload }
+            guard let upload = uploads[uploadID], upload.isFor(key) else { throw StorageError.noSuchUpload }
             let numbers = upload.parts.keys.filter { $0 > partNumberMarker }.sorted()
             let page = numbers.prefix(max(0, maxParts))
             let truncated = numbers.count > page.count
@@ -152,4 +152,9 @@ extension BucketStore {
     public func upload(_ uploadID: String) -> UploadInfo? {
         withLock { uploads[uploadID].map { UploadInfo(key: $0.key, uploadID: $0.uploadID, initiated: $0.initiated) } }
     }
+}
+
+extension BucketStore.UploadState {
+    /// Keys compare by bytes (String == would equate NFC and NFD spellings).
+    func isFor(_ other: String) -> Bool { key.utf8.elementsEqual(other.utf8) }
 }

@@ -17,13 +17,13 @@ final class RawSocketServer: @unchecked Sendable {
     var requestHeads: [String] { heads.withLock { $0 } }
 
     /// `greeting`: bytes sent as soon as a connection is accepted, before reading anything (then closed).
-    init(silent: Bool = false, greeting: [UInt8]? = nil,
+    init(address: String = "127.0.0.1", silent: Bool = false, greeting: [UInt8]? = nil,
          response: String = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok") throws
     {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_addr.s_addr = inet_addr(address)
         addr.sin_port = 0
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
         let ok = withUnsafeMutablePointer(to: &addr) { p in
@@ -86,9 +86,10 @@ final class RawSocketServer: @unchecked Sendable {
         Glibc.close(listener)
     }
 
-    /// A port on which nothing listens (bound, then closed).
-    static func closedPort() throws -> Int {
-        let s = try RawSocketServer(silent: true)
+    /// A port on which nothing listens at `address` (bound, then closed). Use an address other servers
+    /// of the test run do not bind, so the port is not taken again meanwhile.
+    static func closedPort(address: String) throws -> Int {
+        let s = try RawSocketServer(address: address, silent: true)
         let p = s.port
         s.close()
         return p
