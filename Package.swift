@@ -15,8 +15,8 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "oss-local", targets: ["oss-local"]),
-        .executable(name: "ossfs-passwd", targets: ["ossfs-passwd"]),
         .executable(name: "ossfs", targets: ["ossfs"]),
+        .executable(name: "ossfs-passwd", targets: ["ossfs-passwd"]),
         .executable(name: "mount.ossfs", targets: ["mount.ossfs"]),
     ],
     dependencies: [
