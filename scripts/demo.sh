@@ -16,7 +16,7 @@ echo "== system packages"
 ossfs_install_system_packages
 
 echo "== building (debug)"
-swift build --product ossfs --product oss-local
+swift build --product ossfs && swift build --product oss-local
 BIN=$(swift build --show-bin-path)
 
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
