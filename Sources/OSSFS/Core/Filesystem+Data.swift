@@ -221,7 +221,13 @@ extension Filesystem {
             return try await file.lock.withLock {
                 let staging = try ensureStagingLocked(file)
                 let at = h.flags.append ? file.with { $0.size } : offset
-                try staging.write(data, at: at)
+                // The record first: after a crash it must name every range that may hold written bytes.
+                let before = file.with { $0.record }
+                try journalLocked(file, adding: at..<at + UInt64(data.count))
+                do { try staging.write(data, at: at) } catch {
+                    restoreRecordLocked(file, before)   // the range was not written after all
+                    throw error
+                }
                 let now = clock.now()
                 let dirtyBytes = file.with { s -> UInt64 in
                     let end = at + UInt64(data.count)
@@ -268,7 +274,7 @@ extension Filesystem {
             try? await uploadLocked(file)
             let keep = file.with { $0.dirty && !$0.detached }
             if !keep {
-                file.discardStaging()
+                file.discardStaging(area)
                 inodes.dropOpenFile(file.ino, ifIdentical: file)
             }
         }
@@ -280,7 +286,7 @@ extension Filesystem {
             await file.lock.withLock {
                 try? await uploadLocked(file)
                 if file.with({ $0.handles == 0 && !$0.dirty }) {
-                    file.discardStaging()
+                    file.discardStaging(area)
                     inodes.dropOpenFile(file.ino, ifIdentical: file)
                 }
             }
@@ -291,7 +297,7 @@ extension Filesystem {
 
     func ensureStagingLocked(_ file: OpenFile) throws -> StagingFile {
         if let s = file.with({ $0.staging }) { return s }
-        let staging = try StagingFile(directory: config.stagingDirectory, ensureFree: config.ensureDiskFree)
+        let staging = try makeStagingFile()
         let size = file.with { $0.size }
         do { try staging.truncate(to: size) } catch {
             staging.remove()
@@ -345,6 +351,7 @@ extension Filesystem {
             s.info.mtime = now
             s.info.ctime = now
         }
+        try journalLocked(file, force: true)
     }
 
     /// The name of an open file is going away (unlink, or replaced by rename): keep its bytes for the open
@@ -358,9 +365,13 @@ extension Filesystem {
             s.detached = true
             s.dirty = false
         }
+        // Detached data is never uploaded: its record goes before the object does (unlink deletes after).
+        if let record = file.with({ s -> StagingRecord? in defer { s.record = nil }; return s.record }) {
+            area?.removeRecord(dataFile: record.dataFile)
+        }
         // A state kept only for a failed upload has no handle left to release it.
         if file.with({ $0.handles == 0 }) {
-            file.discardStaging()
+            file.discardStaging(area)
             inodes.dropOpenFile(file.ino, ifIdentical: file)
         }
     }
