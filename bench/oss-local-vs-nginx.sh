@@ -28,6 +28,7 @@ swift build -c release --product oss-local >/dev/null
 BIN=$(swift build -c release --show-bin-path)/oss-local
 
 WORK=$(mktemp -d /dev/shm/ossbench.XXXXXX)
+chmod 755 "$WORK"   # nginx workers run as www-data and must read the files
 PIDS=()
 cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -88,7 +89,7 @@ curl -sf -X PUT -H 'Content-Type:' -T "$WORK/www/bench/small.bin" "$(presign PUT
 stream() {
   local best=0 v
   for _ in 1 2 3; do
-    v=$(curl -sf -o /dev/null -w '%{speed_download}' "$1")
+    v=$(curl -sf -o /dev/null -w '%{speed_download}' "$1") || { echo "bench: GET $1 failed" >&2; exit 1; }
     best=$(python3 -c "print(max($best, $v))")
   done
   echo "$best"
@@ -97,7 +98,13 @@ echo "== single-stream GET of ${SIZE_MIB} MiB"
 NGINX_BIG=$(stream "http://127.0.0.1:$NGINX_PORT/bench/big.bin")
 OSS_BIG=$(stream "$(presign GET "$OSS_PORT" big.bin)")
 
-rps() { wrk -t2 -c16 -d"${SECONDS_SMALL}s" "$1" | awk '/Requests\/sec/ {print $2}'; }
+# Requests per second; a run with any non-2xx answer is a broken benchmark, not a figure.
+rps() {
+  local out
+  out=$(wrk -t2 -c16 -d"${SECONDS_SMALL}s" "$1")
+  if grep -q "Non-2xx" <<<"$out"; then echo "bench: $1 answered errors:" >&2; echo "$out" >&2; exit 1; fi
+  awk '/Requests\/sec/ {print $2}' <<<"$out"
+}
 echo "== 4 KiB GETs, 16 connections, ${SECONDS_SMALL}s each"
 NGINX_SMALL=$(rps "http://127.0.0.1:$NGINX_PORT/bench/small.bin")
 OSS_SMALL=$(rps "$(presign GET "$OSS_PORT" small.bin)")

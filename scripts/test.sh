@@ -15,23 +15,10 @@ START=$SECONDS
 section() { printf '\n==== %s ==== (%ds)\n' "$*" "$((SECONDS - START))"; }
 die() { printf '\nFAILED: %s\n' "$*" >&2; exit 1; }
 
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-
 section "System packages"
-APT_PACKAGES=(libfuse3-dev fuse3 libcurl4-openssl-dev libssl-dev libxml2-dev pkg-config python3-venv attr rsync fio)
-missing=()
-for p in "${APT_PACKAGES[@]}"; do
-    dpkg -s "$p" 2>/dev/null | grep -qx 'Status: install ok installed' || missing+=("$p")
-done
-if [ ${#missing[@]} -eq 0 ]; then
-    echo "all installed: ${APT_PACKAGES[*]}"
-else
-    echo "installing: ${missing[*]}"
-    $SUDO apt-get update -q || die "apt-get update"
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" \
-        || die "apt-get install ${missing[*]}"
-fi
+# shellcheck source=scripts/deps.sh
+. scripts/deps.sh
+ossfs_install_system_packages || die "installing system packages (scripts/deps.sh)"
 
 section "Python venv (.venv: oss2, alibabacloud-oss-v2, pytest)"
 PY="$ROOT/.venv/bin/python"
@@ -55,6 +42,10 @@ failed=()
 if [ "${SKIP_SWIFT_TESTS:-0}" != "1" ]; then
     section "Swift tests (swift test --skip-build)"
     swift test --skip-build || failed+=("swift test")
+    # Proxy variables are process-wide, so this one runs alone, in a process started with them set.
+    section "Swift tests with a proxy environment (ProxyEnvironmentTests)"
+    OSSFS_PROXY_ENV_TEST=1 http_proxy=http://127.0.0.1:9 NO_PROXY=127.0.0.1,localhost \
+        swift test --skip-build --filter ProxyEnvironmentTests || failed+=("proxy environment tests")
 fi
 
 if [ "${SKIP_SDK_TESTS:-0}" != "1" ]; then

@@ -1,8 +1,9 @@
 import ArgumentParser
+import OSSCore
 
 /// `ossfs-passwd`: the root command; the work is in its subcommands.
 struct OSSFSPasswdCommand: ParsableCommand {
-    static let version = "0.1.0"
+    static let version = OSSFSVersion.string
 
     static let configuration = CommandConfiguration(
         commandName: Output.program,

@@ -1,3 +1,5 @@
+import OSSCore
+
 /// How requests are signed: `auto` picks V4 when a region is known, else V1 (ossfs 1.x's default).
 public enum SignatureVersionChoice: String, Sendable, Hashable {
     case auto
@@ -35,7 +37,7 @@ public typealias ClientLogHandler = @Sendable (ClientLogLevel, String) -> Void
 
 /// Everything the OSS client needs to know besides credentials.
 public struct ClientConfiguration: Sendable {
-    public static let version = "2.0.0"
+    public static let version = OSSFSVersion.string
 
     public var endpoint: Endpoint
     public var bucket: String

@@ -1,0 +1,1 @@
+../../Sources/OSSCore/Version.swift
