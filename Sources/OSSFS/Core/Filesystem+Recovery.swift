@@ -19,6 +19,14 @@ extension Filesystem {
         var report = RecoveryReport()
         report.warnings += startupWarnings
         guard let area else { return report }
+        if config.readOnly {
+            let pending = area.stagingRecords().count + area.renameRecords().count
+            if pending > 0 {
+                report.warnings.append("\(pending) staged upload(s) or rename(s) from an earlier mount wait in "
+                                       + "\(area.directory): mount read-write to finish them")
+            }
+            return report
+        }
         area.removeOrphans()
         for record in area.stagingRecords() {
             report.items.append(await recoverStaged(record, area))
