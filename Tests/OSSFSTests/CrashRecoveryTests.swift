@@ -216,3 +216,26 @@ import Testing
         #expect(s.records.count == 1)
     }
 }
+
+@Suite struct StagingRecordSizeTests {
+    @Test func scatteredWritesKeepTheRecordSmallAndRecoverExactly() async throws {
+        let s = CrashScenario(CrashRecoveryTests.multipart)
+        let base = randomBytes(2 << 20, seed: 21)   // 21 parts of 100 KiB
+        try await s.first.put("f", base)
+        let h = try await s.first.open("f", OpenFlags(access: .readWrite))
+        var expected = base
+        var g = SeededRandom(seed: 5)
+        for _ in 0..<400 {
+            let at = Int(g.next() % UInt64(base.count - 16))
+            let patch = randomBytes(7, seed: g.next())
+            _ = try await s.first.fs.write(h, offset: UInt64(at), data: patch)
+            expected.replaceSubrange(at..<at + 7, with: patch)
+        }
+        let record = try #require(s.records.first)
+        #expect(record.written.count / 2 <= 64 + 21, "ranges bounded: \(record.written.count / 2)")
+        #expect(same(try await s.first.readAll(h), expected))
+        let (fs, _) = s.remount()
+        #expect(await fs.recover().items.map(\.outcome) == [.uploaded(reusedParts: 0)])
+        #expect(same(s.memory.storedBytes("f"), expected))
+    }
+}
