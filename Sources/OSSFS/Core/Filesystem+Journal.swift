@@ -27,6 +27,15 @@ extension Filesystem {
                        key newKey: ObjectKey? = nil, upload: ((inout StagingRecord.Upload?) -> Void)? = nil) throws
     {
         guard let area else { return }
+        if !force, upload == nil, newKey == nil, let range {
+            // The hot path (every write): nothing new to record once the range is named or beyond the base.
+            let named = file.with { s -> Bool in
+                guard let r = s.record, s.staging != nil else { return false }
+                let old = range.clamped(to: 0..<r.baseSize)
+                return old.isEmpty || r.writtenRanges.contains(old)
+            }
+            if named { return }
+        }
         guard let key = newKey?.rawValue ?? inodes.record(file.ino)?.path.map({ names.fileKey($0).rawValue }) else {
             return
         }
