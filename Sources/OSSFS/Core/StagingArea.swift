@@ -196,7 +196,9 @@ final class StagingArea: Sendable {
     func removeOrphans() {
         let all = Self.names(in: directory)
         let recorded = Set(all.filter { $0.hasSuffix(Self.recordSuffix) }.map { String($0.dropLast(Self.recordSuffix.count)) })
-        for name in all where name.hasSuffix(".tmp") || (name.hasSuffix(Self.dataSuffix) && !recorded.contains(name)) {
+        for name in all where name.hasSuffix(".tmp") || name.hasPrefix(".ossfs-staging-")
+            || (name.hasSuffix(Self.dataSuffix) && !recorded.contains(name))
+        {
             unlink(path(name))
         }
         for name in Self.names(in: renamesDirectory) where name.hasSuffix(".tmp") { unlink(renamesDirectory + "/" + name) }
