@@ -28,6 +28,8 @@ case .version:
     exit(0)
 case .mount(let o):
     options = o
+case .incompleteUploads(let o, let command):
+    IncompleteUploadsMode.run(o, command)
 }
 
 switch MountpointCheck.check(options.mountpoint, nonempty: options.nonempty) {
@@ -117,6 +119,14 @@ do {
 }
 
 let filesystem = Filesystem(store: client, configuration: options.filesystem)
+// What a crashed mount of this bucket:/prefix left (staged data, a half-done directory rename) is finished
+// before the mount serves anything, so nothing competes with it for a key.
+if let recovery = try? blocking({ await filesystem.recover() }) {
+    for line in recovery.lines {
+        let quiet = line.hasPrefix("recovered") || line.hasPrefix("finished") || line.hasPrefix("aborted")
+        log.log(quiet ? .info : .warning, line)
+    }
+}
 let session: FuseSession
 do {
     let mount = FuseMountConfiguration(mountpoint: options.mountpoint, options: options.libfuseOptions,
@@ -134,12 +144,16 @@ log.log(.info, "mounted \(options.source) on \(options.mountpoint)")
 reporter.succeeded()
 if reporter.isDaemon { Daemon.detachOutput() }
 
+// Abandoned multipart uploads under the prefix are aborted hourly (mpu_abort_age=).
+let maintenance = Task { await filesystem.runMaintenance { line in log.log(.info, line) } }
+
 TerminationSignals.unblockInThisThread()
 do {
     try session.run()
 } catch {
     log.log(.error, "\(error)")
 }
+maintenance.cancel()
 log.log(.info, "unmounting \(options.mountpoint); finishing pending uploads")
 session.close()
 log.log(.info, "unmounted \(options.mountpoint)")

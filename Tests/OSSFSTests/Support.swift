@@ -44,7 +44,15 @@ final class Harness: @unchecked Sendable {
 
     deinit { try? FileManager.default.removeItem(atPath: staging) }
 
-    var stagingFiles: [String] { (try? FileManager.default.contentsOfDirectory(atPath: staging)) ?? [] }
+    /// Staging data files (in the mount's staging area since durable staging; records, the lock and the
+    /// renames/conflicts folders are not data).
+    var stagingFiles: [String] {
+        let dir = fs.area?.directory ?? staging
+        return ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter {
+            !$0.hasSuffix(".record") && !["lock", "renames", "conflicts"].contains($0) && !$0.hasPrefix(".ossfs-")
+                || $0.hasPrefix(".ossfs-staging-")
+        }
+    }
 
     // MARK: paths
 

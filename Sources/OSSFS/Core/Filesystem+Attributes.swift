@@ -74,7 +74,7 @@ extension Filesystem {
                 }
                 if file.with({ $0.writers }) == 0 { try await uploadLocked(file) }
                 if !existed, file.with({ $0.handles == 0 && !$0.dirty }) {
-                    file.discardStaging()
+                    file.discardStaging(area)
                     inodes.dropOpenFile(ino, ifIdentical: file)
                 }
                 return file.info

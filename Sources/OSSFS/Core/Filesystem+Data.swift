@@ -221,7 +221,17 @@ extension Filesystem {
             return try await file.lock.withLock {
                 let staging = try ensureStagingLocked(file)
                 let at = h.flags.append ? file.with { $0.size } : offset
-                try staging.write(data, at: at)
+                if let block = coalescingBlock(file, at..<at + UInt64(data.count)) {
+                    try await fillGapsLocked(file, block)
+                    file.with { $0.written.insert(block) }
+                }
+                // The record first: after a crash it must name every range that may hold written bytes.
+                let before = file.with { $0.record }
+                try journalLocked(file, adding: at..<at + UInt64(data.count))
+                do { try staging.write(data, at: at) } catch {
+                    restoreRecordLocked(file, before)   // the range was not written after all
+                    throw error
+                }
                 let now = clock.now()
                 let dirtyBytes = file.with { s -> UInt64 in
                     let end = at + UInt64(data.count)
@@ -238,6 +248,22 @@ extension Filesystem {
                 return data.count
             }
         }
+    }
+
+    /// Scattered small writes into an existing object would make its staging record (which names every
+    /// written range) grow without bound and be rewritten on each write. Past 64 ranges, a write into the
+    /// old bytes claims its whole part-sized block instead: the block's old bytes are loaded first (the
+    /// upload would load them anyway, since a part with a write in it is sent whole), so every byte of the
+    /// block is staged and may be recorded as the file's.
+    func coalescingBlock(_ file: OpenFile, _ range: Range<UInt64>) -> Range<UInt64>? {
+        let (base, written, size) = file.with { ($0.baseSize, $0.written, $0.size) }
+        guard area != nil, range.lowerBound < base, written.ranges.count >= 64 else { return nil }
+        let total = max(size, range.upperBound)
+        let part = usesMultipart(total) ? Self.partSize(for: total, configured: config.multipartSize) : base
+        let lo = range.lowerBound / part * part
+        let hi = min(base, (min(range.upperBound, base) + part - 1) / part * part)
+        guard lo < hi, !written.contains(lo..<hi) else { return nil }
+        return lo..<hi
     }
 
     public func flush(_ handle: HandleID) async throws {
@@ -268,7 +294,7 @@ extension Filesystem {
             try? await uploadLocked(file)
             let keep = file.with { $0.dirty && !$0.detached }
             if !keep {
-                file.discardStaging()
+                file.discardStaging(area)
                 inodes.dropOpenFile(file.ino, ifIdentical: file)
             }
         }
@@ -280,7 +306,7 @@ extension Filesystem {
             await file.lock.withLock {
                 try? await uploadLocked(file)
                 if file.with({ $0.handles == 0 && !$0.dirty }) {
-                    file.discardStaging()
+                    file.discardStaging(area)
                     inodes.dropOpenFile(file.ino, ifIdentical: file)
                 }
             }
@@ -291,7 +317,7 @@ extension Filesystem {
 
     func ensureStagingLocked(_ file: OpenFile) throws -> StagingFile {
         if let s = file.with({ $0.staging }) { return s }
-        let staging = try StagingFile(directory: config.stagingDirectory, ensureFree: config.ensureDiskFree)
+        let staging = try makeStagingFile()
         let size = file.with { $0.size }
         do { try staging.truncate(to: size) } catch {
             staging.remove()
@@ -345,6 +371,7 @@ extension Filesystem {
             s.info.mtime = now
             s.info.ctime = now
         }
+        try journalLocked(file, force: true)
     }
 
     /// The name of an open file is going away (unlink, or replaced by rename): keep its bytes for the open
@@ -358,9 +385,13 @@ extension Filesystem {
             s.detached = true
             s.dirty = false
         }
+        // Detached data is never uploaded: its record goes before the object does (unlink deletes after).
+        if let record = file.with({ s -> StagingRecord? in defer { s.record = nil }; return s.record }) {
+            area?.removeRecord(dataFile: record.dataFile)
+        }
         // A state kept only for a failed upload has no handle left to release it.
         if file.with({ $0.handles == 0 }) {
-            file.discardStaging()
+            file.discardStaging(area)
             inodes.dropOpenFile(file.ino, ifIdentical: file)
         }
     }

@@ -2,14 +2,26 @@ import ObjectStore
 
 // rename of files and directories.
 //
-// Directory renames copy key by key, then delete. If the mount dies between, both trees exist. Design note
-// for issue 8 (resumable directory rename), not built yet: before the first copy, write a progress record
-// `<staging>/renames/<uuid>.json` = {source prefix, destination prefix, state: copying|deleting, the sorted
-// key list or the last listed key, keys copied so far (their ETags)}, fsync'd every N copies. On mount,
-// a record in `copying` resumes the copy from the last confirmed key (re-HEADing the destination to skip
-// what landed, comparing ETags/CRC64), then switches to `deleting` and deletes the source keys; a record in
-// `deleting` finishes the deletes. The record is removed only after the last delete. Rename would then
-// answer only after the record is durable, so a crash never leaves two half-trees without a way forward.
+// Directory renames copy key by key, then delete, with a progress record in the staging area
+// (`renames/<id>.rename`, RenameRecord) so that a crash never leaves the move half-done:
+//
+//   1. list the source tree (the snapshot every later step works from);
+//   2. write the record, phase `copying`, fsync'd: before the first copy;
+//   3. copy every key (the record notes confirmed copies in batches; a note is only a shortcut);
+//   4. rewrite the record, phase `deleting`, fsync'd: only once every copy is confirmed;
+//   5. delete the source keys; 6. remove the record.
+//
+// Why a crash at any point loses nothing: sources are deleted only in step 5, after the record says every
+// copy exists (step 4). Crash before 2: nothing was copied, the old tree is whole. Crash during 2-4: the
+// old tree is whole (copies never remove anything) and some copies exist; the next mount finishes forward:
+// each key not confirmed is copied unless the destination already has it (same size and CRC64 as the
+// source), then it switches to `deleting`. Crash during 5-6: every copy is confirmed, so deleting the rest
+// of the sources (deleting an absent key succeeds) only finishes the move. At every instant each key
+// exists under its old name, its new name, or both: old tree, both, or new tree, never data loss. Copies
+// are CopyObject or CompleteMultipartUpload, atomic in OSS, so no destination is ever torn.
+//
+// A rename that fails while the mount runs (not a crash) removes the copies it made and its record:
+// the old tree stays as it was and rename returns the error.
 extension Filesystem {
     public func rename(parent: InodeNumber, name: String, newParent: InodeNumber, newName: String,
                        flags: RenameFlags) async throws
@@ -75,6 +87,8 @@ extension Filesystem {
                     f.with { st in
                         if st.pinnedETag == s.etag { st.pinnedETag = r.etag }
                     }
+                    // Its staged data now belongs to the new key, loaded from the copy.
+                    if f.with({ $0.record != nil }) { try? self.journalLocked(f, force: true, key: to) }
                 }
             }
             try await self.store.delete(from)
@@ -114,43 +128,39 @@ extension Filesystem {
         }
         if objects.isEmpty, legacy == nil, case .implicit? = s.directorySource { return }
 
+        var markerMetadata: [String: String]?
+        if legacy != nil, !objects.contains(where: { $0.key == names.markerKey(source) }) {
+            // A legacy form (`dir` typed as a directory, or s3fs's `dir_$folder$`) becomes a proper marker.
+            var meta = s.userMetadata
+            meta[OSSFS1Metadata.mode] = String(FileKind.directory.typeBits | s.permissions)
+            markerMetadata = meta
+        }
+        let journal = RenameJournal(area: area, record: RenameRecord(
+            sourcePrefix: fromPrefix, destinationPrefix: toPrefix, phase: .copying,
+            sources: objects.map { .init(key: $0.key.rawValue, size: $0.size, etag: $0.etag.rawValue,
+                                         symlink: $0.objectType == .symlink) },
+            copied: [], legacyKey: legacy?.rawValue, markerMetadata: markerMetadata))
+        try journal.begin()
+
         let store = self.store
         let listed = objects
         let results: [WriteResult?]
         do {
             results = try await Self.inParallel(listed.count, limit: config.multiRequestMax) { i in
-                let o = listed[i]
-                let to = ObjectKey(toPrefix + o.key.rawValue.dropFirst(fromPrefix.count))
-                if o.objectType == .symlink {
-                    let (linkTarget, own) = try await store.getSymlink(o.key)
-                    try await store.putSymlink(to, target: linkTarget,
-                                               options: self.writeOptions(contentType: nil, metadata: own.userMetadata))
-                    return nil
-                }
-                var info = NodeInfo(kind: .regular, permissions: 0, uid: 0, gid: 0, size: o.size,
-                                    atime: o.lastModified, mtime: o.lastModified, ctime: o.lastModified,
-                                    objectKey: o.key, etag: o.etag, objectType: o.objectType)
-                if o.size > self.config.singlePartCopyLimit || o.objectType == .appendable
-                    || !self.config.copyAPIEnabled
-                {
-                    let m = try await store.head(o.key)   // the metadata a multipart copy must carry over
-                    info.contentType = m.contentType
-                    info.userMetadata = m.userMetadata
-                }
-                return try await self.copyObject(from: o.key, to: to, size: o.size, etag: o.etag, directive: .copy,
-                                                 source: info)
+                let r = try await self.copyListed(listed[i], fromPrefix: fromPrefix, toPrefix: toPrefix)
+                journal.copied(i)
+                return r
             }
-            if legacy != nil, !objects.contains(where: { $0.key == names.markerKey(source) }) {
-                // A legacy form (`dir` typed as a directory, or s3fs's `dir_$folder$`) becomes a proper marker.
-                var meta = s.userMetadata
-                meta[OSSFS1Metadata.mode] = String(FileKind.directory.typeBits | s.permissions)
+            if let markerMetadata {
                 _ = try await store.put(names.markerKey(target), payload: .empty,
                                         options: writeOptions(contentType: OSSFS1Metadata.directoryContentType,
-                                                              metadata: meta))
+                                                              metadata: markerMetadata))
             }
+            try journal.startDeleting()
         } catch {
             let copies = objects.map { ObjectKey(toPrefix + $0.key.rawValue.dropFirst(fromPrefix.count)) }
             try? await deleteKeys(copies)
+            journal.end()
             throw error
         }
         // Open files below follow their inodes: they now read the copies.
@@ -160,8 +170,35 @@ extension Filesystem {
             guard let p = inodes.record(f.ino)?.path else { continue }
             let newKey = names.fileKey(p.rebased(from: source, to: target))
             if let (old, new) = copied[newKey] { f.with { if $0.pinnedETag == old { $0.pinnedETag = new } } }
+            // Their staging records follow (the rename record already says `deleting`, so a crash from here
+            // on never copies the old object over what they upload to the new key).
+            if f.with({ $0.record != nil }) { try? journalLocked(f, force: true, key: newKey) }
         }
+        // A failure here (not a crash) ends the record too: the mount keeps running and the user may change
+        // the old names again, which a later "finish" must not delete. Both trees then stay, nothing lost.
+        defer { journal.end() }
         try await deleteKeys(objects.map(\.key) + (legacy.map { [$0] } ?? []))
+    }
+
+    /// Copies one listed object of a directory being renamed to its place below `toPrefix` (nil result for
+    /// a native symlink, which is made anew).
+    func copyListed(_ o: ListedObject, fromPrefix: String, toPrefix: String) async throws -> WriteResult? {
+        let to = ObjectKey(toPrefix + o.key.rawValue.dropFirst(fromPrefix.count))
+        if o.objectType == .symlink {
+            let (linkTarget, own) = try await store.getSymlink(o.key)
+            try await store.putSymlink(to, target: linkTarget,
+                                       options: writeOptions(contentType: nil, metadata: own.userMetadata))
+            return nil
+        }
+        var info = NodeInfo(kind: .regular, permissions: 0, uid: 0, gid: 0, size: o.size,
+                            atime: o.lastModified, mtime: o.lastModified, ctime: o.lastModified,
+                            objectKey: o.key, etag: o.etag, objectType: o.objectType)
+        if o.size > config.singlePartCopyLimit || o.objectType == .appendable || !config.copyAPIEnabled {
+            let m = try await store.head(o.key)   // the metadata a multipart copy must carry over
+            info.contentType = m.contentType
+            info.userMetadata = m.userMetadata
+        }
+        return try await copyObject(from: o.key, to: to, size: o.size, etag: o.etag, directive: .copy, source: info)
     }
 
     /// DeleteMultipleObjects in batches of 1000.
@@ -174,4 +211,50 @@ extension Filesystem {
             i += batch.count
         }
     }
+}
+
+/// The progress record of one directory rename (no-ops without a staging area).
+final class RenameJournal: Sendable {
+    let area: StagingArea?
+    let name: String
+    private let record: Locked<RenameRecord>
+    private let unsaved = Locked(0)
+
+    init(area: StagingArea?, record: RenameRecord) {
+        self.area = area
+        self.name = area?.uniqueName(".rename") ?? ""
+        self.record = Locked(record)
+    }
+
+    /// Before the first copy: durable, or the rename does not start.
+    func begin() throws {
+        guard let area else { return }
+        try record.withLock { try area.writeRename($0, name: name, sync: true) }
+    }
+
+    /// A copy is confirmed; noted in batches (a missing note only costs a HEAD at recovery).
+    func copied(_ index: Int) {
+        guard let area else { return }
+        record.withLock { r in
+            r.copied.append(index)
+            let due = unsaved.withLock { n -> Bool in
+                n += 1
+                if n >= 64 { n = 0; return true }
+                return false
+            }
+            if due { try? area.writeRename(r, name: name, sync: false) }
+        }
+    }
+
+    /// Every copy is confirmed: only from now on may sources be deleted.
+    func startDeleting() throws {
+        guard let area else { return }
+        try record.withLock { r in
+            r.phase = .deleting
+            r.copied = Array(r.sources.indices)
+            try area.writeRename(r, name: name, sync: true)
+        }
+    }
+
+    func end() { area?.removeRename(name: name) }
 }

@@ -20,17 +20,22 @@ extension Filesystem {
         let result: WriteResult
         var mixed = false
         do {
+            // The record takes the metadata (chmod, times) this upload stores, in case it is cut short.
+            if staging != nil { try journalLocked(file, force: true) }
+            let journal = uploadJournal(file)
             if let staging {
                 if let etag, base > 0, config.copyAPIEnabled, info.objectType != .appendable, usesMultipart(info.size) {
                     // Parts nobody wrote are copied from the pinned object; only the others are loaded and sent.
                     let reuse = PartReuse(source: key, etag: etag, base: base, written: file.with { $0.written }) {
                         range in try await self.fillGapsLocked(file, range)
                     }
-                    result = try await uploadStaged(staging, size: info.size, key: key, options: options, reuse: reuse)
+                    result = try await uploadStaged(staging, size: info.size, key: key, options: options, reuse: reuse,
+                                                    journal: journal)
                     mixed = true
                 } else {
                     try await fillGapsLocked(file, 0..<base)
-                    result = try await uploadStaged(staging, size: info.size, key: key, options: options)
+                    result = try await uploadStaged(staging, size: info.size, key: key, options: options,
+                                                    journal: journal)
                 }
             } else {
                 // Only attributes changed (chmod while open): rewrite the metadata in place.
@@ -53,6 +58,7 @@ extension Filesystem {
             s.info.contentType = options.contentType
             s.info.objectType = nil
         }
+        forgetRecordLocked(file)
         inodes.bumpEpoch(file.ino)
         let stored = file.info
         cache.invalidateCreated(path)
@@ -78,8 +84,12 @@ extension Filesystem {
         var written: ByteRangeSet
         /// Loads the pinned bytes of a range into the staging file (a part that must be sent).
         var fill: @Sendable (Range<UInt64>) async throws -> Void
+        /// False when parts may not be copied (nocopyapi, appendable source): `fill` still loads old bytes.
+        var copyAllowed = true
 
-        func copyable(_ r: Range<UInt64>) -> Bool { r.upperBound <= base && written.gaps(in: r) == [r] }
+        func copyable(_ r: Range<UInt64>) -> Bool {
+            copyAllowed && r.upperBound <= base && written.gaps(in: r) == [r]
+        }
     }
 
     func usesMultipart(_ size: UInt64) -> Bool {
@@ -90,11 +100,16 @@ extension Filesystem {
     /// PutObject below multipart_threshold, else a multipart upload with parallel_count parts in flight; the
     /// stored CRC64 must equal the staged bytes' (for parts copied through `reuse`, the combination of the
     /// CRC64s the server reports for them).
+    ///
+    /// `journal` records the upload id and confirmed parts (a crash then resumes, not restarts); `resume`
+    /// continues an upload a crashed mount started: its parts are kept where ListParts shows them with the
+    /// ETag the record confirmed, or with the CRC64 of the staged bytes, and only the others are sent.
     func uploadStaged(_ staging: StagingFile, size: UInt64, key: ObjectKey, options: WriteOptions,
-                      reuse: PartReuse? = nil) async throws -> WriteResult
+                      reuse: PartReuse? = nil, journal: UploadJournal? = nil, resume: ResumedUpload? = nil)
+        async throws -> WriteResult
     {
-        let part = Self.partSize(for: size, configured: config.multipartSize)
-        if !usesMultipart(size) {
+        let part = resume?.partSize ?? Self.partSize(for: size, configured: config.multipartSize)
+        if resume == nil, !usesMultipart(size) {
             if let reuse { try await reuse.fill(0..<reuse.base) }
             let crc = try await Blocking.run { try staging.crc64(0..<size) }
             let payload: Payload = size == 0 ? .empty : .file(path: staging.path, offset: 0, length: size)
@@ -103,16 +118,31 @@ extension Filesystem {
             return r
         }
         let count = Int((size + part - 1) / part)
-        let uploadID = try await store.initiateMultipartUpload(key, options: options)
+        let uploadID: UploadID
+        if let resume {
+            uploadID = resume.uploadID
+        } else {
+            uploadID = try await store.initiateMultipartUpload(key, options: options)
+            do { try journal?.started(uploadID, part) } catch {
+                try? await store.abortMultipartUpload(key, uploadID: uploadID)
+                throw error
+            }
+        }
         do {
             let store = self.store
             let parts = try await Self.inParallel(count, limit: config.parallelCount) { i in
                 let lo = UInt64(i) * part
                 let hi = min(size, lo + part)
+                if let resume, let kept = try await self.reusablePart(i + 1, lo..<hi, resume, staging, reuse) {
+                    resume.countReuse()
+                    return kept
+                }
                 if let reuse, reuse.copyable(lo..<hi) {
                     let r = try await store.uploadPartCopy(key, uploadID: uploadID, partNumber: i + 1,
                                                            source: reuse.source, range: lo..<hi, ifMatch: reuse.etag)
-                    return UploadedPart(partNumber: i + 1, etag: r.etag, size: hi - lo, crc64: r.crc64)
+                    let done = UploadedPart(partNumber: i + 1, etag: r.etag, size: hi - lo, crc64: r.crc64)
+                    journal?.partDone(done)
+                    return done
                 }
                 if let reuse { try await reuse.fill(lo..<hi) }
                 let crc = try await Blocking.run { try staging.crc64(lo..<hi) }
@@ -121,7 +151,9 @@ extension Filesystem {
                 if let got = r.crc64, got != crc {
                     throw FSError.io("CRC64 mismatch in part \(i + 1) of \(key): staged \(crc), stored \(got)")
                 }
-                return UploadedPart(partNumber: i + 1, etag: r.etag, size: hi - lo, crc64: crc)
+                let done = UploadedPart(partNumber: i + 1, etag: r.etag, size: hi - lo, crc64: crc)
+                journal?.partDone(done)
+                return done
             }
             let r = try await store.completeMultipartUpload(key, uploadID: uploadID, parts: parts)
             if parts.allSatisfy({ $0.crc64 != nil }) {
@@ -131,10 +163,32 @@ extension Filesystem {
             return r
         } catch {
             // Nobody will finish this upload: abort it so its parts do not cost money. (After a completed
-            // upload with a bad CRC this fails harmlessly: the upload no longer exists.)
-            try? await store.abortMultipartUpload(key, uploadID: uploadID)
+            // upload with a bad CRC this fails harmlessly: the upload no longer exists.) A resumed upload is
+            // kept for the next attempt: its parts are what resuming saves.
+            if resume == nil, (try? await store.abortMultipartUpload(key, uploadID: uploadID)) != nil {
+                journal?.ended()
+            }
             throw error
         }
+    }
+
+    /// A part of a resumed upload that need not be sent again: stored with the size expected, and either with
+    /// the ETag the record confirmed or with the CRC64 of the staged bytes (old bytes loaded first).
+    func reusablePart(_ number: Int, _ range: Range<UInt64>, _ resume: ResumedUpload, _ staging: StagingFile,
+                      _ reuse: PartReuse?) async throws -> UploadedPart?
+    {
+        guard var stored = resume.stored[number], stored.size == UInt64(range.count) else { return nil }
+        if let confirmed = resume.recorded[number], confirmed.etag == stored.etag.rawValue,
+           confirmed.size == stored.size
+        {
+            if stored.crc64 == nil { stored.crc64 = confirmed.crc64 }
+            if let a = stored.crc64, let b = confirmed.crc64, a != b { return nil }
+            return stored
+        }
+        guard let serverCRC = stored.crc64 else { return nil }
+        if let reuse { try await reuse.fill(range) }
+        let crc = try await Blocking.run { try staging.crc64(range) }
+        return crc == serverCRC ? stored : nil
     }
 
     /// The object's CRC64 must equal what was sent. When the write's answer carries none, a HEAD asks.
@@ -221,7 +275,7 @@ extension Filesystem {
     func copyByDownload(from source: ObjectKey, to destination: ObjectKey, etag: ETag?, options: WriteOptions)
         async throws -> WriteResult
     {
-        let staging = try StagingFile(directory: config.stagingDirectory, ensureFree: config.ensureDiskFree)
+        let staging = try makeTemporaryFile()
         defer { staging.remove() }
         let sink = StagingSink(staging)
         _ = try await store.get(source, range: nil, conditions: GetConditions(ifMatch: etag), into: sink)

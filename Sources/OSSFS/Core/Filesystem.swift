@@ -23,6 +23,11 @@ public final class Filesystem: FilesystemOperations {
     let defaults: OSSFS1Metadata.Defaults
     let mountTime: Timestamp
     let rootInfo: NodeInfo
+    /// The mount's durable staging directory (nil when it could not be made: staging then works as before,
+    /// in `tmpdir=` itself, without crash recovery; `recover()` reports why).
+    let area: StagingArea?
+    let space: SpaceGuard
+    let startupWarnings: [String]
 
     public init(store: any ObjectStore, configuration: FilesystemConfiguration, clock: FilesystemClock = .system) {
         self.store = store
@@ -42,6 +47,18 @@ public final class Filesystem: FilesystemOperations {
         self.inodes = InodeTable(rootInfo: rootInfo)
         self.cache = StatCache(ttl: configuration.statCacheTTL, capacity: configuration.statCacheSize,
                                negative: configuration.negativeCache, clock: clock)
+        let space = SpaceGuard(ensureFree: configuration.ensureDiskFree, freeSpace: configuration.freeSpaceProbe)
+        self.space = space
+        do {
+            self.area = try StagingArea(root: configuration.stagingDirectory,
+                                        identity: "\(configuration.bucket):/\(configuration.prefix)", space: space)
+            self.startupWarnings = area?.sharedWithLiveMount == true
+                ? ["another live mount of this bucket:/prefix holds its staging area; this one uses \(area!.directory)"]
+                : []
+        } catch {
+            self.area = nil
+            self.startupWarnings = ["staging area unusable, no crash recovery for this mount: \(error)"]
+        }
     }
 
     // MARK: - Errors

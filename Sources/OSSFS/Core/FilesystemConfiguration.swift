@@ -3,6 +3,9 @@ import ObjectStore
 /// Everything the filesystem core is told by the command line (ossfs 1.x option names in comments). The
 /// executable fills it; the core never parses options.
 public struct FilesystemConfiguration: Sendable {
+    /// The bucket's name: with `prefix`, it names the mount's staging area, so the next mount of the same
+    /// bucket:/prefix finds (and finishes) what a crashed one left.
+    public var bucket: String = ""
     /// `bucket:/prefix`: keys under this prefix ("" or ending in "/") form the mount's root.
     public var prefix: String = ""
     /// `uid=` / `gid=`: owner of objects without x-oss-meta-uid/gid (and of every file when forced).
@@ -54,6 +57,13 @@ public struct FilesystemConfiguration: Sendable {
     public var cacheDirectory: String? = nil
     /// `ensure_diskfree=` bytes kept free on the staging filesystem; below it writes get ENOSPC.
     public var ensureDiskFree: UInt64 = 0
+    /// `mpu_abort_age=` seconds: multipart uploads under the prefix older than this are aborted at mount and
+    /// hourly (abandoned parts cost money); 0 turns it off. Uploads the mount's staging records name are kept.
+    public var multipartAbortAge: Int64 = 24 * 3600
+    /// How often the cleanup above runs while mounted.
+    public var maintenanceInterval: Double = 3600
+    /// Test seam: the free-space probe behind ensure_diskfree (nil: statvfs).
+    var freeSpaceProbe: (@Sendable (String) -> UInt64?)? = nil
     /// Memory all sequential readers together may spend on background read-ahead.
     public var prefetchMemoryLimit: UInt64 = 256 << 20
 

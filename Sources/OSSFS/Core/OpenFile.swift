@@ -10,7 +10,9 @@ import Synchronization
 /// INVARIANTS: `baseSize <= size`; when `staging` exists its length is `size`; bytes in
 /// `[baseSize, size)` not in `valid` are zeros (holes); `detached` files never upload.
 /// LOCK ORDER: `lock` (async, may be held across `await`) is taken before `state`; several `lock`s are
-/// taken in ascending inode number (directory rename). `state` is a leaf Mutex, never held across `await`.
+/// taken in ascending inode number (directory rename). `state` is a Mutex never held across `await`; it is
+/// held while the file's staging record is written (a small file write; StagingArea's name counter, a leaf,
+/// is taken under it).
 final class OpenFile: Sendable {
     let ino: InodeNumber
     /// Serializes writes, truncates, gap loading, uploads and renames of this file.
@@ -35,6 +37,8 @@ final class OpenFile: Sendable {
         var info: NodeInfo
         /// Bytes written since the last upload (max_dirty_data).
         var dirtyBytes: UInt64 = 0
+        /// The staging record last written for this file (nil: none on disk).
+        var record: StagingRecord?
     }
     private let state: Mutex<State>
 
@@ -58,12 +62,14 @@ final class OpenFile: Sendable {
 
     var hasStaging: Bool { state.withLock { $0.staging != nil } }
 
-    /// Deletes the staging file (the data is in OSS, or the file is gone).
-    func discardStaging() {
-        let staging = state.withLock { s -> StagingFile? in
-            defer { s.staging = nil }
-            return s.staging
+    /// Deletes the staging file and its record (the data is in OSS, or the file is gone). The record goes
+    /// first: a data file without a record is an orphan the next mount deletes, never the reverse.
+    func discardStaging(_ area: StagingArea?) {
+        let (staging, record) = state.withLock { s -> (StagingFile?, StagingRecord?) in
+            defer { s.staging = nil; s.record = nil }
+            return (s.staging, s.record)
         }
-        staging?.remove()
+        if let record, let area { area.removeRecord(dataFile: record.dataFile) }
+        if area?.isFrozen != true { staging?.remove() }
     }
 }

@@ -24,19 +24,32 @@ final class StagingFile: Sendable {
     let path: String
     private let fd: Int32
     /// `ensure_diskfree=`: writes that would leave less free space fail with ENOSPC.
-    private let ensureFree: UInt64
+    private let space: SpaceGuard
 
     private static let counter = Atomic<UInt64>(0)
 
-    init(directory: String, ensureFree: UInt64) throws {
+    /// A new temporary file in `directory`.
+    convenience init(directory: String, space: SpaceGuard) throws {
         let n = Self.counter.wrappingAdd(1, ordering: .relaxed).newValue
         let dir = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
-        let path = "\(dir)/.ossfs-staging-\(getpid())-\(n)"
-        let fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        try self.init(path: "\(dir)/.ossfs-staging-\(getpid())-\(n)", create: true, space: space)
+    }
+
+    /// The file at `path`: a new one (`create`), or one a crashed mount left (recovery).
+    init(path: String, create: Bool, space: SpaceGuard) throws {
+        let flags = create ? O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC : O_RDWR | O_CLOEXEC
+        let fd = open(path, flags, 0o600)
         guard fd >= 0 else { throw Self.failure("open", path) }
         self.path = path
         self.fd = fd
-        self.ensureFree = ensureFree
+        self.space = space
+    }
+
+    /// The file's length (a recovered file's size).
+    func length() throws -> UInt64 {
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw Self.failure("stat", path) }
+        return UInt64(st.st_size)
     }
 
     deinit { close(fd) }
@@ -59,10 +72,9 @@ final class StagingFile: Sendable {
 
     /// ENOSPC when writing `count` more bytes would leave less than ensure_diskfree free.
     func reserve(_ count: UInt64) throws {
-        guard ensureFree > 0, count > 0 else { return }
+        guard space.ensureFree > 0, count > 0 else { return }
         let dir = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
-        guard let free = Self.freeSpace(dir.isEmpty ? "/" : dir) else { return }
-        if free < count || free - count < ensureFree { throw FSError.noSpace }
+        try space.reserve(count, in: dir.isEmpty ? "/" : dir)
     }
 
     func write(_ bytes: [UInt8], at offset: UInt64) throws {

@@ -19,12 +19,20 @@ public enum CommandLineParser {
             case "-f", "--foreground": state.options.foreground = true
             case "-s": state.options.singleThreaded = true
             case "-d", "--debug": state.options.debugCount += 1
+            case "-u", "--incomplete-mpu-list": state.incompleteUploads = .list
+            case "--incomplete-mpu-abort": state.incompleteUploads = .abort(olderThan: UploadAge.defaultAge)
             case "-o":
                 guard i < arguments.count else { throw CommandLineError("option -o needs a value, e.g. -o allow_other") }
                 try applyList(arguments[i], to: &state)
                 i += 1
             default:
-                if arg.hasPrefix("-o") {
+                if arg.hasPrefix("--incomplete-mpu-abort=") {
+                    let v = String(arg.dropFirst("--incomplete-mpu-abort=".count))
+                    guard let age = UploadAge.parse(v) else {
+                        throw CommandLineError("--incomplete-mpu-abort=\(v): expected all or an age such as 1Y6M10D12h30m30s")
+                    }
+                    state.incompleteUploads = .abort(olderThan: age)
+                } else if arg.hasPrefix("-o") {
                     try applyList(String(arg.dropFirst(2)), to: &state)
                 } else if arg.hasPrefix("-") && arg.count > 1 {
                     throw CommandLineError("unknown argument '\(arg)' (see ossfs --help)")
@@ -32,6 +40,19 @@ public enum CommandLineParser {
                     positional.append(arg)
                 }
             }
+        }
+        if let command = state.incompleteUploads {
+            // Only the bucket: there is nothing to mount.
+            guard positional.count == 1 || (positional.isEmpty && !state.options.bucket.isEmpty) else {
+                throw CommandLineError("usage: ossfs --incomplete-mpu-list|--incomplete-mpu-abort[=AGE] BUCKET[:/PREFIX] [-o options]")
+            }
+            if let first = positional.first {
+                let (bucket, prefix) = try OptionValues.bucketAndPrefix(first)
+                state.options.bucket = bucket
+                state.options.prefix = prefix
+            }
+            try finish(&state)
+            return .incompleteUploads(state.options, command)
         }
         try assignPositional(positional, to: &state)
         try finish(&state)
@@ -115,6 +136,7 @@ public enum CommandLineParser {
     static func finish(_ state: inout OptionState) throws {
         var o = state.options
         o.filesystem.prefix = o.prefix
+        o.filesystem.bucket = o.bucket
         if state.uidGiven, o.filesystem.defaultUID == 0, state.euid != 0 {
             throw CommandLineError("option uid=0 needs root: a non-root user may not mount files as owned by root")
         }

@@ -12,6 +12,8 @@ public enum HelpText {
     public static var usage: String {
         var text = """
         Usage: ossfs BUCKET[:/PREFIX] MOUNTPOINT [-o OPTION[=VALUE],...] [-f] [-d] [-s]
+               ossfs --incomplete-mpu-list BUCKET[:/PREFIX] [-o OPTION[=VALUE],...]
+               ossfs --incomplete-mpu-abort[=all|AGE] BUCKET[:/PREFIX] [-o OPTION[=VALUE],...]
                ossfs --help | --version
 
         Mounts an OSS bucket, or the keys under PREFIX, on MOUNTPOINT. Without -f ossfs returns once the
@@ -21,6 +23,10 @@ public enum HelpText {
           -d          debug logging (twice: libfuse prints every request too; implies -f)
           -s          one thread reads FUSE requests
           -h, --help  this text
+          -u, --incomplete-mpu-list
+                      list multipart uploads nobody completed (key, upload id, initiated), then exit
+          --incomplete-mpu-abort[=all|AGE]
+                      abort those initiated at least AGE ago (default 24H; AGE like 1Y6M10D12h30m30s)
           --version   the version
 
         Credentials come from passwd_file=, the environment (OSS_ACCESS_KEY_ID / OSS_ACCESS_KEY_SECRET

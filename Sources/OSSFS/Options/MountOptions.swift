@@ -106,6 +106,17 @@ public enum CommandLineAction: Sendable {
     case mount(MountOptions)
     case help
     case version
+    /// `ossfs --incomplete-mpu-list BUCKET[:/PREFIX]` or `--incomplete-mpu-abort[=AGE] BUCKET[:/PREFIX]`
+    /// (ossfs 1.x's utility mode): the client options apply, there is no mount point.
+    case incompleteUploads(MountOptions, IncompleteUploadsCommand)
+}
+
+/// The utility mode's two commands.
+public enum IncompleteUploadsCommand: Sendable, Hashable {
+    /// `-u` / `--incomplete-mpu-list`
+    case list
+    /// `--incomplete-mpu-abort[=all|AGE]`: uploads initiated at least this many seconds ago (0: all).
+    case abort(olderThan: Int64)
 }
 
 /// A command line ossfs refuses: one line naming the argument or option and what is wrong with it.

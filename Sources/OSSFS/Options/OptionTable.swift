@@ -22,6 +22,8 @@ struct OptionState {
     var statCacheExpireGiven = false
     var uidGiven = false
     var ensureDiskFreeGiven = false
+    /// `--incomplete-mpu-list` / `--incomplete-mpu-abort[=AGE]`: the utility mode, no mount.
+    var incompleteUploads: IncompleteUploadsCommand?
     let euid: UInt32
     let egid: UInt32
 }
@@ -228,6 +230,13 @@ enum OptionTable {
             flag(["del_cache"], "empty the use_cache= directory at start and exit") { $0.options.deleteCache = true },
             flag(["check_cache_dir_exist"], "fail when the use_cache= directory does not exist") {
                 $0.options.checkCacheDirectoryExists = true
+            },
+            value(["mpu_abort_age"], "AGE", "abort multipart uploads under the prefix left unfinished this long, "
+                + "at mount and hourly (seconds, or 1Y6M10D12h30m30s; 0: never)", default: "24h") { s, name, v in
+                guard v != "all", let age = Int64(v) ?? UploadAge.parse(v), age >= 0 else {
+                    throw V.fail(name, v, "seconds or a duration such as 24h (0: off)")
+                }
+                s.options.filesystem.multipartAbortAge = age
             },
             value(["ensure_diskfree"], "MB", "free space kept on the staging disk (at least multipart_size)",
                   default: "0") { s, name, v in
