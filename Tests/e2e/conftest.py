@@ -27,6 +27,7 @@ DEFAULT_TIME_LIMIT = 300.0
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "time_limit(seconds): abort the test's mounts after this many seconds")
+    config.addinivalue_line("markers", "oss_local(persistent=False, args=[]): how to start the test's oss-local")
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -61,10 +62,13 @@ class Env:
     def bucket(self):
         return self.server.oss2_bucket()
 
-    def base_options(self, url: str | None = None, passwd_file: Path | None = None) -> list[str]:
-        # Timeouts far below ossfs's defaults (300 s / 120 s) so a misbehaving request fails a test, not the run.
-        return [f"url={url or self.server.endpoint}", f"passwd_file={passwd_file or self.passwd_file}",
-                "retries=3", "connect_timeout=10", "readwrite_timeout=30"]
+    def base_options(self, url: str | None = None, passwd_file: Path | None = None, **overrides) -> list[str]:
+        """url, passwd_file, and retry/timeout values far below ossfs's defaults (300 s / 120 s), so a
+        misbehaving request fails a test instead of stalling the run; keyword arguments override them."""
+        limits = {"retries": 3, "connect_timeout": 10, "readwrite_timeout": 30}
+        limits.update(overrides)
+        return [f"url={url or self.server.endpoint}", f"passwd_file={passwd_file or self.passwd_file}"] + \
+            [f"{k}={v}" for k, v in limits.items()]
 
     def new_mountpoint(self) -> Path:
         self._counter += 1
@@ -105,6 +109,12 @@ def env(tmp_path, request):
         if not binary(name).is_file():
             pytest.fail(f"{binary(name)} is not built (swift build --product {name}); OSSFS_BIN_DIR overrides")
     server = OSSLocal(workdir=tmp_path, bucket="e2e-" + secrets.token_hex(6))
+    config = request.node.get_closest_marker("oss_local")
+    if config:
+        server.extra_args = list(config.kwargs.get("args", []))
+        if config.kwargs.get("persistent"):
+            server.data_dir = tmp_path / "oss-data"
+            server.data_dir.mkdir()
     e = Env(workdir=tmp_path, server=server,
             passwd_file=write_passwd_file(tmp_path / "passwd-ossfs",
                                           f"{server.keys.access_key_id}:{server.keys.access_key_secret}"))

@@ -45,6 +45,7 @@ class OSSLocal:
     bucket: str
     keys: Keys = field(default_factory=Keys.random)
     extra_args: list[str] = field(default_factory=list)
+    data_dir: Path | None = None      # None: --memory; a directory keeps objects across a restart
     endpoint: str = ""
     port: int = 0
     process: subprocess.Popen | None = None
@@ -70,17 +71,18 @@ class OSSLocal:
     def _start_once(self, exe: Path, port: int, ready_timeout: float) -> None:
         self.log_path = self.workdir / f"oss-local-{port}.log"
         args = [str(exe), "--listen", f"127.0.0.1:{port}", "--region", REGION, "--bucket", self.bucket,
-                "--memory", *self.extra_args]
+                *(["--data", str(self.data_dir)] if self.data_dir else ["--memory"]), *self.extra_args]
         env = dict(os.environ)
         env["OSS_ACCESS_KEY_ID"] = self.keys.access_key_id
         env["OSS_ACCESS_KEY_SECRET"] = self.keys.access_key_secret
         env.pop("OSS_SESSION_TOKEN", None)
+        offset = self.log_path.stat().st_size if self.log_path.exists() else 0  # a restart appends to the log
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                             env=env)
         deadline = time.monotonic() + ready_timeout
         while time.monotonic() < deadline:
-            if READY.search(self.log_text()):
+            if READY.search(self.log_text()[offset:]):
                 self.port = port
                 self.endpoint = f"http://127.0.0.1:{port}"
                 return
@@ -100,6 +102,7 @@ class OSSLocal:
         if p is None or p.poll() is not None:
             return
         try:
+            os.kill(p.pid, signal.SIGCONT)   # a test may have frozen it with SIGSTOP
             os.kill(p.pid, signal.SIGTERM)
             p.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -107,6 +110,15 @@ class OSSLocal:
             p.wait()
         except ProcessLookupError:
             pass
+
+    def freeze(self) -> None:
+        """SIGSTOP: the listening socket still accepts connections, but nothing is ever answered (a stall)."""
+        if self.process is not None:
+            os.kill(self.process.pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        if self.process is not None:
+            os.kill(self.process.pid, signal.SIGCONT)
 
     def oss2_bucket(self, name: str | None = None, secret: str | None = None) -> oss2.Bucket:
         auth = oss2.Auth(self.keys.access_key_id, secret or self.keys.access_key_secret)
