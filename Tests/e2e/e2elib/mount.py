@@ -130,6 +130,7 @@ class Mount:
     log_path: Path
     process: subprocess.Popen | None = None   # set for -f mounts
     pids: list[int] = field(default_factory=list)
+    aborted: bool = False                     # its FUSE connection was aborted: the daemon is presumed hung
 
     def log_text(self) -> str:
         try:
@@ -182,6 +183,8 @@ def run_ossfs(spec: str, mountpoint: Path, options: list[str], timeout: float = 
 def unmount(m: Mount, grace: float = 60.0) -> list[str]:
     """Unmount and end the daemon, whatever state it is in. Returns what went wrong (empty when clean)."""
     problems: list[str] = []
+    if m.aborted:
+        grace = 5.0   # a hung daemon gets no time to finish uploads
     if is_fuse_mounted(m.path):
         try:
             r = subprocess.run(["fusermount3", "-u", str(m.path)], capture_output=True, text=True, timeout=grace)
@@ -189,7 +192,7 @@ def unmount(m: Mount, grace: float = 60.0) -> list[str]:
                 problems.append(f"fusermount3 -u: {r.stderr.strip()}")
         except subprocess.TimeoutExpired:
             problems.append("fusermount3 -u timed out")
-            abort_connection(m.path)
+            m.aborted = abort_connection(m.path)
         if is_fuse_mounted(m.path):
             abort_connection(m.path)
             subprocess.run(["fusermount3", "-uz", str(m.path)], capture_output=True, timeout=30)
