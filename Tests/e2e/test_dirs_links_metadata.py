@@ -121,6 +121,7 @@ def test_chmod_of_open_file_and_of_multipart_object(env, tmp_path):
     assert meta_int(h, api.META_MODE) == stat.S_IFREG | 0o600
     with open(m / "open", "wb") as f:
         f.write(b"abc")
+        f.flush()   # the data is in the daemon (not Python's buffer) when chmod arrives
         os.chmod(m / "open", 0o604)
         f.write(b"def")
     h = api.assert_object(env.bucket, "open", b"abcdef")
