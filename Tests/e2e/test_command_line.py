@@ -3,6 +3,7 @@ user makes (missing or non-empty mountpoint, wrong secret, unknown key id, missi
 endpoint, unknown option or bad value, loose passwd file permissions, region mismatch, an Archive bucket)
 gives a non-zero exit and one line that names the problem, without the secret and without a mount left
 behind. Also: prefix mounts, fstab-only words, SIGTERM/SIGINT unmounting cleanly."""
+import errno
 import os
 import re
 import signal
@@ -198,3 +199,15 @@ def test_signal_unmounts_cleanly(env, sig):
     assert rc == 0, f"ossfs exited {rc} on {sig.name}:\n{m.log_text()[-2000:]}"
     assert not mountlib.is_fuse_mounted(m.path), f"still mounted after {sig.name}"
     api.assert_object(env.bucket, "last", data)
+
+
+def test_read_only_mount(env):
+    env.bucket.put_object("existing", b"e")
+    m = env.mount(["ro"])
+    assert read_file(m / "existing") == b"e"
+    for attempt in (lambda: (m / "new").write_bytes(b"x"), lambda: os.unlink(m / "existing"),
+                    lambda: os.mkdir(m / "d"), lambda: os.chmod(m / "existing", 0o600)):
+        with pytest.raises(OSError) as e:
+            attempt()
+        assert e.value.errno == errno.EROFS
+    assert api.list_keys(env.bucket) == ["existing"]
