@@ -119,3 +119,20 @@ def test_unlink_of_open_file_keeps_it_readable_until_closed(env):
     # the name is free again for a new file
     (m / "gone").write_bytes(b"new")
     api.assert_object(env.bucket, "gone", b"new")
+
+
+def test_many_files_open_at_once(env):
+    m = env.mount()
+    files = [open(m / f"open{i:03d}", "wb") for i in range(300)]
+    try:
+        for i, f in enumerate(files):
+            f.write(f"file {i}\n".encode() * 10)
+            f.flush()
+        for i, f in enumerate(reversed(files)):
+            f.write(b"end\n")
+    finally:
+        for f in files:
+            f.close()
+    assert len(api.list_keys(env.bucket)) == 300
+    for i in range(0, 300, 7):
+        assert api.get(env.bucket, f"open{i:03d}") == f"file {i}\n".encode() * 10 + b"end\n"
