@@ -37,22 +37,20 @@ def assert_refused(env, r, mp, *patterns):
 
 
 def run(env, spec, mp, options, timeout=90, **kw):
-    try:
-        return mountlib.run_ossfs(spec, mp, options, timeout=timeout, **kw)
-    finally:
-        if mountlib.is_fuse_mounted(mp):   # it should not have mounted; undo it if it did
-            env.track_daemon(mp, options, spec)
+    env.track_daemon(mp, options, spec)   # should it mount after all, teardown undoes it
+    return mountlib.run_ossfs(spec, mp, options, timeout=timeout, **kw)
 
 
 def test_daemon_mode_returns_once_mounted_and_unmounts_cleanly(env):
     mp = env.new_mountpoint()
     opts = env.base_options()
+    m = env.track_daemon(mp, opts)   # tracked first: teardown unmounts it whatever happens below
     r = mountlib.run_ossfs(env.bucket_name, mp, opts)
-    m = env.track_daemon(mp, opts) if mountlib.is_fuse_mounted(mp) else None
     assert r.returncode == 0, f"exit {r.returncode}: {r.stderr}"
     assert mountlib.is_fuse_mounted(mp), "ossfs exited 0 before the mount was live"
     daemons = mountlib.ossfs_pids(mp)
     assert daemons, "no daemon process serves the mount"
+    m.pids = daemons
     (mp / "hello").write_bytes(b"daemon\n")
     api.assert_object(env.bucket, "hello", b"daemon\n")
     sh(["fusermount3", "-u", str(mp)])
@@ -60,7 +58,30 @@ def test_daemon_mode_returns_once_mounted_and_unmounts_cleanly(env):
     while mountlib.ossfs_pids(mp) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert mountlib.ossfs_pids(mp) == [], "the daemon kept running after fusermount3 -u"
-    env.mounts.remove(m)
+
+
+def test_daemon_detaches_from_callers_output(env):
+    """`out=$(ossfs ...)`, mount(8) and systemd read ossfs's output until EOF: the daemon must not keep
+    the caller's stdout/stderr open, or the caller hangs although ossfs itself has exited."""
+    import subprocess
+    mp = env.new_mountpoint()
+    opts = env.base_options()
+    env.track_daemon(mp, opts)
+    p = subprocess.Popen(mountlib.ossfs_command(env.bucket_name, mp, opts, False), stdin=subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert p.wait(timeout=60) == 0, p.stderr.read(2000) if p.poll() is not None else ""
+        env.mounts[-1].pids = mountlib.ossfs_pids(mp)
+        try:
+            p.communicate(timeout=10)   # EOF on both pipes once the parent is gone
+        except subprocess.TimeoutExpired:
+            pytest.fail("the ossfs daemon still holds the caller's stdout/stderr open after the parent exited "
+                        "(a caller reading them to EOF hangs)")
+    finally:
+        if p.poll() is None:
+            p.kill()
+        for stream in (p.stdout, p.stderr):
+            stream.close()
 
 
 def test_version_and_help(env):

@@ -23,6 +23,18 @@ def snapshot(root):
     return result
 
 
+def describe(want, got) -> str:
+    """Which entries differ between two snapshots, without dumping file contents."""
+    parts = [f"only locally: {sorted(set(want) - set(got))}", f"only on the mount: {sorted(set(got) - set(want))}"]
+    for rel in sorted(set(want) & set(got)):
+        if want[rel] != got[rel]:
+            if want[rel][0] == got[rel][0] == "file":
+                parts.append(f"{rel}: mount vs local: {api.first_difference(got[rel][2], want[rel][2])}")
+            else:
+                parts.append(f"{rel}: mount {got[rel][:2]} vs local {want[rel][:2]}")
+    return "; ".join(parts)
+
+
 def apply(rng, root, op, args):
     """Run one operation on `root`; return the errno name (or "OK") so both sides can be compared."""
     try:
@@ -97,9 +109,7 @@ def test_random_operations_match_a_local_filesystem(env, tmp_path):
             "\n".join(history[-15:])
         if step % 25 == 24:
             want, got = snapshot(str(local)), snapshot(str(m.path))
-            assert got == want, f"seed {seed}, after step {step}: trees differ: " \
-                f"{sorted(set(want) ^ set(got))} / " \
-                f"{[k for k in want if k in got and want[k] != got[k]]}\n" + "\n".join(history[-15:])
+            assert got == want, f"seed {seed}, after step {step}: {describe(want, got)}\n" + "\n".join(history[-15:])
     want = snapshot(str(local))
     keys = set(api.list_keys(env.bucket))
     for rel, info in want.items():

@@ -175,9 +175,24 @@ def mount_foreground(spec: str, mountpoint: Path, options: list[str], log_path: 
 
 def run_ossfs(spec: str, mountpoint: Path, options: list[str], timeout: float = 90.0,
               extra_args: list[str] | None = None) -> subprocess.CompletedProcess:
-    """Run ossfs without -f (it daemonizes and returns once mounted, or fails with a message)."""
+    """Run ossfs without -f (it daemonizes and returns once mounted, or fails with a message).
+
+    Output goes to files, not pipes, and only the parent is waited for: a daemon that kept the caller's
+    pipes open would otherwise look like a parent that never returns (test_daemon_detaches_from_callers_output covers that)."""
+    import tempfile
     args = ossfs_command(spec, mountpoint, options, False) + (extra_args or [])
-    return subprocess.run(args, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout)
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        p = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+        try:
+            rc = p.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+            raise
+        out.seek(0)
+        err.seek(0)
+        return subprocess.CompletedProcess(args, rc, out.read().decode(errors="replace"),
+                                           err.read().decode(errors="replace"))
 
 
 def unmount(m: Mount, grace: float = 60.0) -> list[str]:
