@@ -46,6 +46,15 @@ def write_passwd_file(path: Path, line: str) -> Path:
     return path
 
 
+def log_excerpt(path: Path, tail: int = 4000) -> str:
+    """A log's crash and error lines (a backtrace's head is what matters) followed by its tail."""
+    text = path.read_text(errors="replace")
+    marks = [line for line in text.splitlines()
+             if any(w in line for w in ("Fatal error", "fatal", "crashed", "[err]", "[crit]", "panic"))][:20]
+    head = ("important lines:\n" + "\n".join(marks) + "\n") if marks else ""
+    return f"----- {path.name} ({len(text)} chars) -----\n{head}last {tail} chars:\n{text[-tail:]}"
+
+
 @dataclass
 class Env:
     workdir: Path
@@ -141,6 +150,10 @@ def env(tmp_path, request):
         failed = any(getattr(request.node, f"rep_{w}", None) is not None and getattr(request.node, f"rep_{w}").failed
                      for w in ("setup", "call"))
         for m in list(e.mounts):
+            if m.process is not None and m.process.poll() is not None and not m.expect_exit:
+                # the daemon died mid-test: later writes may have gone to the bare mountpoint directory
+                problems.append(f"{m.path}: ossfs exited during the test with status {m.process.returncode}")
+        for m in list(e.mounts):
             try:
                 # after a failure the test may still hold descriptors (its traceback): do not wait long
                 problems += [f"{m.path}: {p}" for p in e.unmount(m, grace=15.0 if failed else 60.0)]
@@ -149,7 +162,7 @@ def env(tmp_path, request):
         server.stop()
         if failed or problems or fired.is_set():
             for log in sorted(tmp_path.glob("*.log")):
-                print(f"----- {log.name} (last 4000 chars) -----\n{log.read_text(errors='replace')[-4000:]}")
+                print(log_excerpt(log))
     if fired.is_set():
         pytest.fail(f"test exceeded its {limit:.0f}s limit; its FUSE connections were aborted")
     if problems and not failed:

@@ -212,6 +212,7 @@ def test_signal_unmounts_cleanly(env, sig):
     m = env.mount(["multipart_size=5", "multipart_threshold=5"])
     data = pattern(6 * 1024 * 1024 + 9, 1)
     (m / "last").write_bytes(data)
+    m.expect_exit = True
     m.process.send_signal(sig)
     try:
         rc = m.process.wait(timeout=60)

@@ -131,6 +131,7 @@ class Mount:
     process: subprocess.Popen | None = None   # set for -f mounts
     pids: list[int] = field(default_factory=list)
     aborted: bool = False                     # its FUSE connection was aborted: the daemon is presumed hung
+    expect_exit: bool = False                 # the test ends the daemon itself (signals, crash-free exits)
 
     def log_text(self) -> str:
         try:
@@ -165,6 +166,16 @@ def mount_foreground(spec: str, mountpoint: Path, options: list[str], log_path: 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if is_fuse_mounted(mountpoint):
+            # the mount entry appears before FUSE INIT; statfs waits for INIT and fails if the daemon died
+            try:
+                os.statvfs(mountpoint)
+            except OSError as e:
+                unmount(m, grace=5)
+                raise RuntimeError(f"ossfs mounted but does not answer ({e}):\n{m.log_text()[-3000:]}")
+            if m.process.poll() is not None:
+                unmount(m, grace=5)
+                raise RuntimeError(f"ossfs exited with {m.process.returncode} right after mounting:\n"
+                                   f"{m.log_text()[-3000:]}")
             return m
         if m.process.poll() is not None:
             raise RuntimeError(f"ossfs exited with {m.process.returncode} before mounting:\n{m.log_text()[-3000:]}")
