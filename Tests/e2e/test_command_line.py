@@ -233,3 +233,36 @@ def test_read_only_mount(env):
             attempt()
         assert e.value.errno == errno.EROFS
     assert api.list_keys(env.bucket) == ["existing"]
+
+
+def test_logfile_reopened_on_sighup(env):
+    log = env.workdir / "ossfs.txt"
+    m = env.mount([f"logfile={log}", "dbglevel=debug"])
+    (m / "a").write_bytes(b"a")
+    deadline = time.monotonic() + 10
+    while not (log.exists() and log.stat().st_size) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert log.exists() and log.stat().st_size > 0, "nothing logged at dbglevel=debug"
+    os.rename(log, env.workdir / "ossfs.txt.1")      # what logrotate does
+    m.process.send_signal(signal.SIGHUP)
+    time.sleep(0.5)
+    (m / "b").write_bytes(b"b")
+    os.listdir(m.path)
+    deadline = time.monotonic() + 10
+    while not (log.exists() and log.stat().st_size) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert log.exists() and log.stat().st_size > 0, "SIGHUP did not reopen logfile= at its path"
+    assert m.process.poll() is None, "SIGHUP ended the daemon"
+    assert api.get(env.bucket, "b") == b"b"
+
+
+def test_secret_not_in_daemon_argv(env):
+    mp = env.new_mountpoint()
+    opts = env.base_options()
+    env.track_daemon(mp, opts)
+    r = mountlib.run_ossfs(env.bucket_name, mp, opts)
+    assert r.returncode == 0, r.stderr
+    secret = env.server.keys.access_key_secret.encode()
+    for pid in mountlib.ossfs_pids(mp):
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            assert secret not in f.read(), "the secret is in the daemon's argv"

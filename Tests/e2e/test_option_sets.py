@@ -78,4 +78,7 @@ def test_workload_under_option_set(env, tmp_path, name):
     os.rmdir(m2 / "dir")
     assert api.list_keys(b) == ["moved"]
     if name == "logging":
-        assert (tmp_path / "ossfs-debug.txt").stat().st_size > 0, "logfile= got no log lines at dbglevel=debug"
+        log = (tmp_path / "ossfs-debug.txt").read_text(errors="replace")
+        assert log, "logfile= got no log lines at dbglevel=debug"
+        secret = env.server.keys.access_key_secret
+        assert secret not in log and secret not in m.log_text() + m2.log_text(), "the secret is in the debug log"
