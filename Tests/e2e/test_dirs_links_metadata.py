@@ -171,3 +171,38 @@ def test_rename_noreplace(env):
     renameat2(m / "a", m / "c", RENAME_NOREPLACE)
     assert api.get(env.bucket, "c") == b"A"
     assert not api.exists(env.bucket, "a")
+
+
+@pytest.mark.skipif(not os.path.exists("/etc/mime.types"), reason="no /etc/mime.types")
+def test_content_type_from_mime_types(env):
+    m = env.mount()
+    for name in ("page.html", "notes.txt", "data.json", "noext"):
+        (m / name).write_bytes(b"{}")
+    ct = {n: api.headers(env.bucket, n)["content-type"] for n in ("page.html", "notes.txt", "data.json", "noext")}
+    assert ct["page.html"].startswith("text/html"), ct
+    assert ct["notes.txt"].startswith("text/plain"), ct
+    assert ct["data.json"].startswith("application/json"), ct
+    assert ct["noext"] == "application/octet-stream", ct
+
+
+def test_touch_without_date_sets_now_and_cp_p_keeps_time(env, tmp_path):
+    import time
+    m = env.mount()
+    (m / "f").write_bytes(b"x")
+    os.utime(m / "f", (1_000_000_000, 1_000_000_000))
+    before = time.time()
+    sh(["touch", str(m / "f")])
+    st = os.stat(m / "f")
+    assert st.st_mtime >= before - 2, "touch must set the mtime to now"
+    assert abs(float(api.headers(env.bucket, "f")[api.META_MTIME]) - st.st_mtime) < 1
+    (tmp_path / "old").write_bytes(b"old")
+    os.utime(tmp_path / "old", (1_200_000_000, 1_200_000_000))
+    sh(["cp", "-p", str(tmp_path / "old"), str(m / "old")])
+    assert os.stat(m / "old").st_mtime == 1_200_000_000
+    assert api.headers(env.bucket, "old")[api.META_MTIME] == "1200000000"
+
+
+def test_default_acl_applies_to_new_objects(env):
+    m = env.mount(["default_acl=public-read"])
+    (m / "pub").write_bytes(b"p")
+    assert env.bucket.get_object_acl("pub").acl == "public-read"
