@@ -1,5 +1,5 @@
 """A seeded random sequence of file operations applied both to a local directory and to the mount; after
-every few steps the two trees must match (names, kinds, sizes, contents), and at the end OSS must hold
+every few steps the two trees must match (names, kinds, sizes, modes, link targets, contents), and at the end OSS must hold
 exactly the mount's files. The seed is printed in every failure message (E2E_SEED overrides it)."""
 import errno
 import os
@@ -19,7 +19,7 @@ def snapshot(root):
     result = {}
     for rel, info in tree_manifest(root).items():
         p = os.path.join(root, rel)
-        result[rel] = info[:2] + ((open(p, "rb").read(),) if info[0] == "file" else ())
+        result[rel] = info + ((open(p, "rb").read(),) if info[0] == "file" else ())
     return result
 
 
@@ -28,8 +28,10 @@ def describe(want, got) -> str:
     parts = [f"only locally: {sorted(set(want) - set(got))}", f"only on the mount: {sorted(set(got) - set(want))}"]
     for rel in sorted(set(want) & set(got)):
         if want[rel] != got[rel]:
-            if want[rel][0] == got[rel][0] == "file":
-                parts.append(f"{rel}: mount vs local: {api.first_difference(got[rel][2], want[rel][2])}")
+            if want[rel][0] == got[rel][0] == "file" and want[rel][3] != got[rel][3]:
+                parts.append(f"{rel}: mount vs local: {api.first_difference(got[rel][3], want[rel][3])}")
+            elif want[rel][0] == got[rel][0] == "file":
+                parts.append(f"{rel}: mount {got[rel][:3]} vs local {want[rel][:3]}")
             else:
                 parts.append(f"{rel}: mount {got[rel][:2]} vs local {want[rel][:2]}")
     return "; ".join(parts)
@@ -61,6 +63,10 @@ def apply(rng, root, op, args):
             os.mkdir(p(args[0]))
         elif op == "rmdir":
             os.rmdir(p(args[0]))
+        elif op == "chmod":
+            os.chmod(p(args[0]), args[1])
+        elif op == "symlink":
+            os.symlink(args[1], p(args[0]))
         elif op == "overwrite":
             rel, data = args
             with open(p(rel), "wb") as f:
@@ -71,7 +77,8 @@ def apply(rng, root, op, args):
 
 
 def random_op(rng):
-    op = rng.choice(["write", "write", "append", "truncate", "unlink", "rename", "mkdir", "rmdir", "overwrite"])
+    op = rng.choice(["write", "write", "append", "truncate", "unlink", "rename", "mkdir", "rmdir", "overwrite",
+                     "chmod", "symlink"])
     name = rng.choice(NAMES)
     if op == "write":
         return op, (name, rng.choice([0, rng.randrange(0, 300000)]), rng.randbytes(rng.randrange(1, 70000)))
@@ -83,6 +90,10 @@ def random_op(rng):
         return op, (rng.choice(NAMES + DIRS), rng.choice(NAMES + DIRS))
     if op in ("mkdir", "rmdir"):
         return op, (rng.choice(DIRS),)
+    if op == "chmod":
+        return op, (rng.choice(NAMES + DIRS), rng.choice([0o600, 0o644, 0o755, 0o700, 0o640]))
+    if op == "symlink":
+        return op, (name, rng.choice(["a", "b", "d1/x", "nowhere"]))   # never out of the tree
     if op == "overwrite":
         return op, (name, pattern(rng.randrange(0, 100000), rng.randrange(1 << 30)))
     return op, (name,)
@@ -114,9 +125,12 @@ def test_random_operations_match_a_local_filesystem(env, tmp_path):
     keys = set(api.list_keys(env.bucket))
     for rel, info in want.items():
         if info[0] == "file":
-            assert api.get(env.bucket, rel) == info[2], f"seed {seed}: {rel} in OSS"
+            assert api.get(env.bucket, rel) == info[3], f"seed {seed}: {rel} in OSS"
+        elif info[0] == "link":   # ossfs 1.x form: the body is the target
+            assert api.get(env.bucket, rel) == info[1].encode(), f"seed {seed}: link {rel} in OSS"
         else:
-            assert any(k.startswith(rel + "/") for k in keys), f"seed {seed}: directory {rel} missing in OSS"
+            assert any(k.startswith(rel + "/") for k in keys), \
+                f"seed {seed}: directory {rel} missing in OSS (keys {sorted(keys)})\n" + "\n".join(history[-40:])
     files = {k for k in keys if not k.endswith("/")}
-    assert files == {rel for rel, info in want.items() if info[0] == "file"}, f"seed {seed}"
+    assert files == {rel for rel, info in want.items() if info[0] in ("file", "link")}, f"seed {seed}"
     shutil.rmtree(local)
