@@ -15,6 +15,8 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "oss-local", targets: ["oss-local"]),
+        .executable(name: "ossfs", targets: ["ossfs"]),
+        .executable(name: "ossfs-passwd", targets: ["ossfs-passwd"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -39,8 +41,14 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
+        .executableTarget(name: "ossfs", dependencies: ["OSSFS", "OSSClient", "ObjectStore", "OSSCore"]),
         .executableTarget(name: "oss-local", dependencies: [
             "OSSLocalServer",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .executableTarget(name: "ossfs-passwd", dependencies: [
+            "OSSClient",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
