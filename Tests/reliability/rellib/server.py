@@ -33,6 +33,7 @@ def free_port() -> int:
 class Keys:
     access_key_id: str
     access_key_secret: str
+    security_token: str | None = None   # STS keys: the server then requires the token on every request
 
     @staticmethod
     def random() -> "Keys":
@@ -80,6 +81,8 @@ class OSSLocal:
         env = {k: v for k, v in os.environ.items() if not k.startswith("OSS_")}
         env["OSS_ACCESS_KEY_ID"] = self.keys.access_key_id
         env["OSS_ACCESS_KEY_SECRET"] = self.keys.access_key_secret
+        if self.keys.security_token:
+            env["OSS_SESSION_TOKEN"] = self.keys.security_token
         offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
@@ -131,7 +134,9 @@ class OSSLocal:
             os.kill(self.process.pid, signal.SIGCONT)
 
     def oss2_bucket(self) -> oss2.Bucket:
-        auth = oss2.Auth(self.keys.access_key_id, self.keys.access_key_secret)
+        k = self.keys
+        auth = oss2.StsAuth(k.access_key_id, k.access_key_secret, k.security_token) if k.security_token \
+            else oss2.Auth(k.access_key_id, k.access_key_secret)
         return oss2.Bucket(auth, self.endpoint, self.bucket, connect_timeout=30)
 
 

@@ -97,21 +97,23 @@ def _child() -> None:
 # ---- parent side ------------------------------------------------------------------------------------
 
 class Worker:
-    def __init__(self, cwd: Path | None = None, user: tuple[int, int] | None = None):
+    def __init__(self, user: tuple[int, int] | None = None):
         self.user = user
         self.proc: subprocess.Popen | None = None
 
     def _start(self) -> None:
-        here = Path(__file__).resolve().parents[1]
+        # The child gets this file's source on its command line (stdlib only), so it also runs as another
+        # user who cannot read the test tree or the venv: then with the system's python3.
         kwargs = {}
+        python = sys.executable
         if self.user is not None:
             uid, gid = self.user
             kwargs.update(user=uid, group=gid, extra_groups=[])
-        self.proc = subprocess.Popen([sys.executable, "-c", "from rellib.worker import _child; _child()"],
-                                     cwd=str(here), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, text=True, bufsize=1,
-                                     env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-                                          "PYTHONPATH": str(here)}, **kwargs)
+            python = "/usr/bin/python3"
+        source = Path(__file__).read_text().split("# ---- parent side")[0] + "\n_child()\n"
+        self.proc = subprocess.Popen([python, "-c", source], cwd="/", stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, bufsize=1,
+                                     env={"PATH": "/usr/bin:/bin"}, **kwargs)
 
     def run(self, op: dict, timeout: float) -> dict:
         """The child's answer to `op` ({"ok": bool, "errno": name, "value": ..., "seconds": float});
