@@ -257,3 +257,47 @@ def test_tls_no_check_certificate_accepted_with_a_warning(env, tls):
     (m / "unverified").write_bytes(b"x")
     assert env.bucket.get_object("unverified").read() == b"x"
     assert "verification is off" in m.log_text(), m.log_text()[-2000:]
+
+
+def daemon_pids(mountpoint: Path) -> list[int]:
+    """ossfs processes whose argv names this mount point."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                argv = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if argv and argv[0].endswith(b"ossfs") and str(mountpoint).encode() in argv:
+                pids.append(int(entry))
+    return pids
+
+
+@pytest.mark.time_limit(200)
+def test_daemonized_process_holds_no_secret_in_environ(env):
+    """Without -f ossfs forks into the background: the daemon must not carry the keys either."""
+    env.server.start([])
+    os.unlink(env.passwd_file)
+    mp = env.mountpoint()
+    keys = env.server.keys
+    base = {k: v for k, v in os.environ.items() if not k.startswith("OSS")}
+    r = subprocess.run(mountlib.command(env.server.bucket, mp, [f"url={env.server.endpoint}", "retries=1"],
+                                        foreground=False),
+                       env={**base, "OSS_ACCESS_KEY_ID": keys.access_key_id,
+                            "OSS_ACCESS_KEY_SECRET": keys.access_key_secret},
+                       capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    pids = daemon_pids(mp)
+    try:
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert mountlib.is_fuse_mounted(mp)
+        assert pids, "no daemon found for the mount point"
+        (mp / "x").write_bytes(b"x")
+        for pid in pids:
+            assert not secret_hits(Path(f"/proc/{pid}/environ").read_bytes(), [keys.access_key_secret])
+            assert not secret_hits(Path(f"/proc/{pid}/cmdline").read_bytes(), [keys.access_key_secret])
+    finally:
+        if mountlib.is_fuse_mounted(mp):
+            subprocess.run(["fusermount3", "-u", str(mp)], capture_output=True, timeout=60)
+        for pid in pids:
+            mountlib._gone(pid, 30) or os.kill(pid, 9)
+    assert env.bucket.get_object("x").read() == b"x"
