@@ -1,3 +1,4 @@
+import Glibc
 import OSSClient
 import OSSFS
 
@@ -37,9 +38,13 @@ enum ClientSetup {
         }
         let configuration = ClientConfiguration(
             endpoint: endpoint, bucket: options.bucket, region: c.region, signatureVersion: signature,
-            forcePathStyle: c.forcePathStyle, verifyTLS: c.verifyTLS, retries: c.retries,
+            forcePathStyle: c.forcePathStyle, verifyTLS: c.verifyTLS, caFile: c.caFile, retries: c.retries,
             connectTimeout: c.connectTimeout, readwriteTimeout: c.readwriteTimeout, listObjectsV2: c.listObjectsV2,
             maxKeys: c.maxKeys, logger: logger, logLevel: clientLevel)
+        // curl would only say "problem with the SSL CA cert" on the first request; say which file now.
+        if let caFile = c.caFile, access(caFile, R_OK) != 0 {
+            throw StartupError("cannot read ssl_ca_file=\(caFile): \(String(cString: strerror(errno)))")
+        }
         guard ClientConfiguration.isValidBucketName(options.bucket) else {
             throw StartupError("invalid bucket name '\(options.bucket)': 3-63 characters of a-z, 0-9 and '-', "
                 + "not starting or ending with '-'")

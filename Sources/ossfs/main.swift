@@ -41,6 +41,7 @@ case .failure(let e):
 // The daemon runs in /, so relative paths are fixed now.
 options.client.passwdFile = options.client.passwdFile.map(absolutePath)
 options.logFile = options.logFile.map(absolutePath)
+options.client.caFile = options.client.caFile.map(absolutePath)
 options.filesystem.stagingDirectory = absolutePath(options.filesystem.stagingDirectory)
 options.filesystem.cacheDirectory = options.filesystem.cacheDirectory.map(absolutePath)
 

@@ -74,6 +74,8 @@ extension OSSClient {
         if let range {
             if range.isEmpty { return (try await head(key, conditions: conditions), []) }
             r = getRequest(key, range: range, conditions: conditions)
+            // a range from 0 may cover the whole object, which can then be checked against its CRC64
+            r.hashResponseBody = configuration.verifyCRC64 && range.lowerBound == 0
         } else {
             r = APIRequest("GET", key: key.rawValue, headers: conditionHeaders(conditions))
             r.hashResponseBody = configuration.verifyCRC64
@@ -81,7 +83,9 @@ extension OSSClient {
         r.response = .collect(limit: configuration.maxCollectedBody)
         let response = try await execute(r)
         let metadata = ResponseHeaders.metadata(key: key, response.headers)
-        if range == nil {
+        if let range {
+            try checkRangedAnswer(key, requested: range, response: response)
+        } else {
             try checkCRC(key, ours: response.receivedBodyCRC64, server: metadata.crc64, oursIsExpected: false)
         }
         return (metadata, response.body)
@@ -94,6 +98,8 @@ extension OSSClient {
         if let range {
             if range.isEmpty { return try await head(key, conditions: conditions) }
             r = getRequest(key, range: range, conditions: conditions)
+            // a range from 0 may cover the whole object, which can then be checked against its CRC64
+            r.hashResponseBody = configuration.verifyCRC64 && range.lowerBound == 0
         } else {
             r = APIRequest("GET", key: key.rawValue, headers: conditionHeaders(conditions))
             r.hashResponseBody = configuration.verifyCRC64
@@ -101,7 +107,9 @@ extension OSSClient {
         r.response = .stream(sink)
         let response = try await execute(r)
         let metadata = ResponseHeaders.metadata(key: key, response.headers)
-        if range == nil {
+        if let range {
+            try checkRangedAnswer(key, requested: range, response: response)
+        } else {
             try checkCRC(key, ours: response.receivedBodyCRC64, server: metadata.crc64, oursIsExpected: false)
         }
         return metadata

@@ -217,14 +217,6 @@ final class CurlTransfer: @unchecked Sendable {
     }
 }
 
-extension String {
-    func trimmingSpaces() -> String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
-        while let l = s.last, l == " " || l == "\t" { s.removeLast() }
-        return String(s)
-    }
-}
 
 // C callbacks: no captures; the transfer arrives as userdata.
 

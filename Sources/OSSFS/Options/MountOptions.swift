@@ -40,6 +40,8 @@ public struct ClientOptions: Sendable, Hashable {
     public var forcePathStyle = false
     /// False with `no_check_certificate` (or `ssl_verify_hostname=0`).
     public var verifyTLS = true
+    /// `ssl_ca_file=`: PEM file of the certificate authorities to trust instead of the system's.
+    public var caFile: String?
     /// `curldbg[=normal|body]`
     public var curlDebug: CurlDebug?
 

@@ -120,6 +120,8 @@ enum OptionTable {
             },
             flag(["no_check_certificate"], "do not verify the server's TLS certificate (unsafe)",
                  default: "verify") { $0.options.client.verifyTLS = false },
+            value(["ssl_ca_file"], "FILE", "PEM file of the CAs to trust instead of the system's (a private CA)",
+                  default: "system CAs") { s, _, v in s.options.client.caFile = v },
             value(["ssl_verify_hostname"], "0|1|2", "0 turns TLS verification off, like no_check_certificate",
                   default: "2") { s, name, v in
                 switch v {
