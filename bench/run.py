@@ -252,6 +252,8 @@ def main():
         name = "smoke" if args.smoke else "latest"
         json_path = os.path.join(args.out, f"{name}.json")
         report.write_json(results, json_path)
+        with open(os.path.join(args.out, f"{name}.md"), "w") as f:
+            f.write(report.markdown(results) + "\n")
         print(f"\nossfs benchmark ({results['mode']}), {results['date']}, {results['machine']['cpus']} CPUs, "
               f"{results['machine']['cpu_model']}, kernel {results['machine']['kernel']}")
         print(report.table(results))
