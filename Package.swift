@@ -15,6 +15,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "oss-local", targets: ["oss-local"]),
+        .executable(name: "ossfs", targets: ["ossfs"]),
         .executable(name: "ossfs-passwd", targets: ["ossfs-passwd"]),
     ],
     dependencies: [
@@ -42,6 +43,7 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
+        .executableTarget(name: "ossfs", dependencies: ["OSSFS", "OSSClient", "ObjectStore", "OSSCore"]),
         .executableTarget(name: "oss-local", dependencies: [
             "OSSLocalServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

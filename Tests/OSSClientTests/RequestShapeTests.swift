@@ -68,3 +68,21 @@ import Testing
         #expect(t.requests[1].url == "http://127.0.0.1:9000/examplebucket/?marker=m&max-keys=10&encoding-type=url")
     }
 }
+
+@Suite struct HeaderInjectionTests {
+    @Test func lineBreaksInMetadataNeverReachTheWire() async throws {
+        let t = ScriptedTransport([ScriptedTransport.ok()])
+        let client = try makeClient(t)
+        for meta in [["mode": "1\r\nx-oss-object-acl: public-read"], ["a b": "1"], ["x": "nul\u{0}"]] {
+            do {
+                _ = try await client.put("k", payload: .bytes([]), options: WriteOptions(userMetadata: meta))
+                Issue.record("expected a refusal for \(meta)")
+            } catch let e as ObjectStoreError {
+                #expect(e.code == .invalidArgument)
+            }
+        }
+        #expect(t.requests.isEmpty)
+        _ = try await client.put("k", payload: .bytes([]), options: WriteOptions(userMetadata: ["mode": "33188"]))
+        #expect(t.requests.count == 1)
+    }
+}

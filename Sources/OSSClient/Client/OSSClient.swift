@@ -4,6 +4,12 @@ import Synchronization
 
 /// The OSS client: every API the filesystem needs, over an `HTTPTransport`, signed V1 or V4, with retries,
 /// clock-skew correction, CRC64 checks and a redacted request log.
+///
+/// Module map: Transport/ (HTTPTransport, the libcurl multi transport, body sources), Configuration/
+/// (endpoint, region, signing choice), Client/ (this type: APIRequest -> RequestBuilder signs ->
+/// `execute` sends and retries -> ResponseHeaders / ResponseDecoders / ErrorDecoder decode), Logging/
+/// (redaction), Credentials/ (credential sources). `init` logs the V1 fallback notice and the TLS-off
+/// warning through the configured logger.
 public final class OSSClient: ObjectStore {
     public let configuration: ClientConfiguration
     public let signing: ResolvedSigning
@@ -64,6 +70,7 @@ public final class OSSClient: ObjectStore {
     /// Signs and sends `request`, retrying per the policy, and returns the 2xx answer; anything else becomes
     /// an `ObjectStoreError` (or the error a body sink threw, or `CancellationError`).
     func execute(_ request: APIRequest) async throws -> HTTPResponse {
+        try Self.checkHeaders(request.headers)
         var retry = 0
         var resynced = false
         while true {
@@ -127,6 +134,19 @@ public final class OSSClient: ObjectStore {
 
             case .failure(let error):
                 throw error
+            }
+        }
+    }
+
+    /// A line break or NUL in a header (user metadata comes from the filesystem) would split the request;
+    /// refuse it locally the way OSS refuses a bad argument.
+    static func checkHeaders(_ headers: [(name: String, value: String)]) throws {
+        for (name, value) in headers {
+            let bad = (name + value).utf8.contains { $0 == 0x0D || $0 == 0x0A || $0 == 0 }
+            if bad || name.isEmpty || name.utf8.contains(where: { $0 == 0x3A || $0 == 0x20 }) {
+                throw ObjectStoreError.service(OSSServiceError(
+                    status: 400, code: .invalidArgument, message: "header \(name) cannot be sent as given",
+                    details: ["ArgumentName": name]))
             }
         }
     }

@@ -54,6 +54,8 @@ public struct FilesystemConfiguration: Sendable {
     public var cacheDirectory: String? = nil
     /// `ensure_diskfree=` bytes kept free on the staging filesystem; below it writes get ENOSPC.
     public var ensureDiskFree: UInt64 = 0
+    /// Memory all sequential readers together may spend on background read-ahead.
+    public var prefetchMemoryLimit: UInt64 = 256 << 20
 
     /// `default_acl=`, `storage_class=`
     public var acl: ObjectACL? = nil

@@ -1,0 +1,367 @@
+import ObjectStore
+
+// open, create, read, write, flush, fsync, release, shutdown: the data path.
+extension Filesystem {
+    public func open(_ ino: InodeNumber, flags: OpenFlags, caller: Caller) async throws -> OpenReply {
+        try await guarded { try await openHandle(ino, flags: flags) }
+    }
+
+    public func create(parent: InodeNumber, name: String, permissions: UInt32, flags: OpenFlags, caller: Caller)
+        async throws -> (Entry, OpenReply)
+    {
+        try await guarded {
+            try checkWritable()
+            let path = try childPath(parent, name)
+            var info: NodeInfo
+            var created = false
+            // The kernel creates after a negative lookup, so the (cached) answer usually suffices; the empty
+            // put is conditional (forbid-overwrite), so a file another client made meanwhile is never
+            // replaced: create then opens it, or fails with EEXIST under O_EXCL.
+            var existing = try await resolve(path)
+            if existing != nil { existing = try await resolve(path, fresh: true) }   // it may be gone since
+            if let existing {
+                if flags.exclusive { throw FSError.exists }
+                if existing.kind == .directory { throw FSError.isDirectory }
+                info = existing
+            } else {
+                do {
+                    info = try await createObject(path, permissions: permissions & ~caller.umask, caller: caller,
+                                                  exclusive: true)
+                    created = true
+                } catch FSError.exists where !flags.exclusive {
+                    guard let theirs = try await resolve(path, fresh: true) else { throw FSError.exists }
+                    if theirs.kind == .directory { throw FSError.isDirectory }
+                    info = theirs
+                }
+            }
+            let e = entry(path, info)
+            do {
+                let reply = try await openHandle(e.attributes.ino, flags: flags, known: created ? info : nil)
+                return (e, reply)
+            } catch {
+                inodes.forget(e.attributes.ino, count: 1)   // the kernel never sees this Entry
+                throw error
+            }
+        }
+    }
+
+    /// Opens a handle on the inode's shared open-file state, pinning the object's ETag when the state is new.
+    /// Opens re-read the metadata (close-to-open consistency) unless `known` came from the store just now.
+    func openHandle(_ ino: InodeNumber, flags: OpenFlags, known: NodeInfo? = nil) async throws -> OpenReply {
+        guard let record = inodes.record(ino) else { throw FSError.notFound }
+        if flags.writes { try checkWritable() }
+        switch record.kind {
+        case .directory: throw FSError.isDirectory
+        case .symlink: throw FSError.invalidArgument("cannot open a symlink")
+        case .regular: break
+        }
+        // A last release may drop the shared state while we wait for its lock: then take the new one.
+        var attempts = 0
+        while true {
+            attempts += 1
+            let file = try await sharedOpenFile(ino, known: attempts == 1 ? known : nil)
+            let joined = try await file.lock.withLock { () -> Bool in
+                guard inodes.existingOpenFile(ino) === file else { return false }
+                file.with { s in
+                    s.handles += 1
+                    if flags.writes { s.writers += 1 }
+                }
+                if flags.truncate, flags.writes {
+                    do { try truncateLocked(file, to: 0) } catch {
+                        file.with { s in
+                            s.handles -= 1
+                            if flags.writes { s.writers -= 1 }
+                        }
+                        throw error
+                    }
+                }
+                return true
+            }
+            if joined { return finishOpen(ino, file, flags) }
+            if attempts > 100 { throw FSError.io("open raced with release too often") }
+        }
+    }
+
+    /// The inode's open-file state: the existing one, or a new one pinning the object's current ETag.
+    func sharedOpenFile(_ ino: InodeNumber, known: NodeInfo?) async throws
+        -> OpenFile
+    {
+        for _ in 0..<100 {
+            if let f = inodes.existingOpenFile(ino) { return f }
+            guard let epoch = inodes.epoch(ino), let path = inodes.record(ino)?.path else { throw FSError.notFound }
+            var info: NodeInfo
+            if let known { info = known } else {
+                guard let fresh = try await resolve(path, fresh: true) else { throw FSError.notFound }
+                info = fresh
+            }
+            guard info.kind == .regular else { throw FSError.notFound }
+            info.complete = true
+            let made = OpenFile(ino: ino, info: info)
+            if let file = inodes.openFile(ino, epoch: known == nil ? epoch : nil, make: { made }) { return file }
+            // An upload finished while we asked: our answer may be older than it; ask again.
+        }
+        throw FSError.io("open raced with uploads too often")
+    }
+
+    private func finishOpen(_ ino: InodeNumber, _ file: OpenFile, _ flags: OpenFlags) -> OpenReply {
+        let etag = file.with { $0.dirty ? nil : $0.pinnedETag }
+        let previous = inodes.setLastOpenETag(ino, etag)
+        let handle = handles.insert(.file(FileHandle(ino: ino, file: file, flags: flags)))
+        return OpenReply(handle: handle, keepCache: etag != nil && previous == etag)
+    }
+
+    func fileHandle(_ id: HandleID) throws -> FileHandle {
+        guard case .file(let h)? = handles.get(id) else { throw FSError.badHandle }
+        return h
+    }
+
+    public func read(_ handle: HandleID, offset: UInt64, size: Int) async throws -> [UInt8] {
+        try await guarded {
+            let h = try fileHandle(handle)
+            guard h.flags.access != .writeOnly else { throw FSError.badHandle }
+            guard size > 0 else { return [] }
+            if h.file.hasStaging {
+                return try await h.file.lock.withLock { try await readStagedLocked(h.file, offset: offset, size: size) }
+            }
+            return try await readRemote(h, offset: offset, size: size)
+        }
+    }
+
+    /// A read of a clean file: ranged GETs of the pinned version, through the handle's read-ahead buffer
+    /// and, while reads stay sequential, a background fetch of the next window.
+    func readRemote(_ h: FileHandle, offset: UInt64, size: Int) async throws -> [UInt8] {
+        let (etag, fileSize) = h.file.with { ($0.pinnedETag, $0.size) }
+        guard offset < fileSize else { return [] }
+        let wanted = offset..<min(offset + UInt64(size), fileSize)
+        let (window, sequential) = h.readAhead.withLock { ra -> (UInt64, Bool) in
+            let sequential = offset == ra.nextOffset
+            ra.window = sequential ? min(ra.window * 2, ReadAhead.maximumWindow) : ReadAhead.minimumWindow
+            ra.nextOffset = wanted.upperBound
+            return (ra.window, sequential)
+        }
+        guard let path = inodes.record(h.ino)?.path else { throw FSError.stale(ObjectKey("")) }
+        let key = names.fileKey(path)
+        let serve = { h.readAhead.withLock { $0.serve(wanted, etag: etag) } }
+        if let hit = serve() {
+            if sequential { prefetch(h, key: key, etag: etag, fileSize: fileSize, window: window) }
+            return hit
+        }
+        // The background fetch that covers this offset becomes the buffer.
+        let pending = h.readAhead.withLock { ra -> Prefetch? in
+            guard let p = ra.pending, p.etag == etag, p.range.contains(offset) else { return nil }
+            ra.pending = nil
+            return p
+        }
+        if let p = pending { prefetchBudget.release(UInt64(p.range.count)) }
+        if let p = pending, let body = try? await p.task.value, body.count == p.range.count {
+            h.readAhead.withLock { ra in
+                ra.buffer = body
+                ra.bufferOffset = p.range.lowerBound
+                ra.etag = etag
+            }
+            if let hit = serve() {
+                if sequential { prefetch(h, key: key, etag: etag, fileSize: fileSize, window: window) }
+                return hit
+            }
+        }
+        let fetch = offset..<min(fileSize, offset + max(UInt64(wanted.count), window))
+        let body: [UInt8]
+        do {
+            body = try await store.get(key, range: fetch, conditions: GetConditions(ifMatch: etag)).body
+        } catch { throw Self.fsError(error, key: key) }
+        h.readAhead.withLock { ra in
+            ra.buffer = body
+            ra.bufferOffset = fetch.lowerBound
+            ra.etag = etag
+            dropPending(&ra)   // it was fetching for a position we left
+        }
+        if sequential { prefetch(h, key: key, etag: etag, fileSize: fileSize, window: window) }
+        let n = min(wanted.count, body.count)
+        return Array(body[0..<n])
+    }
+
+    func dropPending(_ ra: inout ReadAhead) {
+        guard let p = ra.pending else { return }
+        p.task.cancel()
+        ra.pending = nil
+        prefetchBudget.release(UInt64(p.range.count))
+    }
+
+    /// Starts fetching the window after the buffer, unless one is already on its way.
+    func prefetch(_ h: FileHandle, key: ObjectKey, etag: ETag?, fileSize: UInt64, window: UInt64) {
+        let store = self.store
+        h.readAhead.withLock { ra in
+            guard ra.pending == nil, ra.etag == etag else { return }
+            let start = ra.bufferOffset + UInt64(ra.buffer.count)
+            guard start < fileSize else { return }
+            let range = start..<min(fileSize, start + window)
+            guard prefetchBudget.reserve(UInt64(range.count)) else { return }   // all readers share a bound
+            ra.pending = Prefetch(range: range, etag: etag, task: Task {
+                try await store.get(key, range: range, conditions: GetConditions(ifMatch: etag)).body
+            })
+        }
+    }
+
+    /// A read of a file with a staging file (held under `file.lock`): old bytes are fetched where missing.
+    func readStagedLocked(_ file: OpenFile, offset: UInt64, size: Int) async throws -> [UInt8] {
+        let fileSize = file.with { $0.size }
+        guard offset < fileSize else { return [] }
+        let range = offset..<min(offset + UInt64(size), fileSize)
+        try await fillGapsLocked(file, range)
+        guard let staging = file.with({ $0.staging }) else { return [] }
+        return try staging.read(at: range.lowerBound, count: range.count)
+    }
+
+    public func write(_ handle: HandleID, offset: UInt64, data: [UInt8]) async throws -> Int {
+        try await guarded {
+            let h = try fileHandle(handle)
+            guard h.flags.writes else { throw FSError.badHandle }
+            try checkWritable()
+            let file = h.file
+            return try await file.lock.withLock {
+                let staging = try ensureStagingLocked(file)
+                let at = h.flags.append ? file.with { $0.size } : offset
+                try staging.write(data, at: at)
+                let now = clock.now()
+                let dirtyBytes = file.with { s -> UInt64 in
+                    let end = at + UInt64(data.count)
+                    s.valid.insert(at..<end)
+                    s.written.insert(at..<end)
+                    s.size = max(s.size, end)
+                    s.dirty = true
+                    s.dirtyBytes += UInt64(data.count)
+                    s.info.mtime = now
+                    s.info.ctime = now
+                    return s.dirtyBytes
+                }
+                if let limit = config.maxDirtyData, dirtyBytes >= limit { try await uploadLocked(file) }
+                return data.count
+            }
+        }
+    }
+
+    public func flush(_ handle: HandleID) async throws {
+        try await guarded {
+            let h = try fileHandle(handle)
+            try await h.file.lock.withLock { try await uploadLocked(h.file) }
+        }
+    }
+
+    public func fsync(_ handle: HandleID, dataOnly: Bool) async throws { try await flush(handle) }
+
+    public func release(_ handle: HandleID) async {
+        guard case .file(let h)? = handles.remove(handle) else { return }
+        h.readAhead.withLock { ra in
+            dropPending(&ra)
+            ra.buffer = []
+        }
+        let file = h.file
+        await file.lock.withLock {
+            let last = file.with { s -> Bool in
+                s.handles -= 1
+                if h.flags.writes { s.writers -= 1 }
+                return s.handles == 0
+            }
+            guard last else { return }
+            // A last chance for data whose flush failed; if this fails too it stays staged (and the state
+            // stays on the inode) for the next open, flush or shutdown.
+            try? await uploadLocked(file)
+            let keep = file.with { $0.dirty && !$0.detached }
+            if !keep {
+                file.discardStaging()
+                inodes.dropOpenFile(file.ino, ifIdentical: file)
+            }
+        }
+    }
+
+    /// Uploads what every open file still holds (bounded by the caller's grace period).
+    public func shutdown() async {
+        for file in inodes.allOpenFiles() {
+            await file.lock.withLock {
+                try? await uploadLocked(file)
+                if file.with({ $0.handles == 0 && !$0.dirty }) {
+                    file.discardStaging()
+                    inodes.dropOpenFile(file.ino, ifIdentical: file)
+                }
+            }
+        }
+    }
+
+    // MARK: - Staging (all under file.lock)
+
+    func ensureStagingLocked(_ file: OpenFile) throws -> StagingFile {
+        if let s = file.with({ $0.staging }) { return s }
+        let staging = try StagingFile(directory: config.stagingDirectory, ensureFree: config.ensureDiskFree)
+        let size = file.with { $0.size }
+        do { try staging.truncate(to: size) } catch {
+            staging.remove()
+            throw error
+        }
+        file.with { $0.staging = staging }
+        return staging
+    }
+
+    /// Fetches the pinned object's bytes into the staging file where `range` (within `baseSize`) is not
+    /// staged yet, in pieces of at most 8 MiB.
+    func fillGapsLocked(_ file: OpenFile, _ range: Range<UInt64>) async throws {
+        let (base, valid, etag) = file.with { ($0.baseSize, $0.valid, $0.pinnedETag) }
+        let clipped = range.clamped(to: 0..<base)
+        let gaps = valid.gaps(in: clipped)
+        guard !gaps.isEmpty else { return }
+        let staging = try ensureStagingLocked(file)
+        guard let path = inodes.record(file.ino)?.path else {
+            throw FSError.io("the object behind an unlinked file is gone")
+        }
+        let key = names.fileKey(path)
+        let piece: UInt64 = 8 << 20
+        for gap in gaps {
+            var at = gap.lowerBound
+            while at < gap.upperBound {
+                let end = min(gap.upperBound, at + piece)
+                let body: [UInt8]
+                do {
+                    body = try await store.get(key, range: at..<end, conditions: GetConditions(ifMatch: etag)).body
+                } catch { throw Self.fsError(error, key: key) }
+                guard body.count == Int(end - at) else { throw FSError.io("short read of \(key)") }
+                try staging.write(body, at: at)
+                file.with { $0.valid.insert(at..<end) }
+                at = end
+            }
+        }
+    }
+
+    func truncateLocked(_ file: OpenFile, to size: UInt64) throws {
+        let staging = try ensureStagingLocked(file)
+        try staging.truncate(to: size)
+        let now = clock.now()
+        file.with { s in
+            if size < s.size {
+                s.valid.clip(to: size)
+                s.written.clip(to: size)
+                s.baseSize = min(s.baseSize, size)
+            }
+            s.size = size
+            s.dirty = true
+            s.info.mtime = now
+            s.info.ctime = now
+        }
+    }
+
+    /// The name of an open file is going away (unlink, or replaced by rename): keep its bytes for the open
+    /// handles by staging all of the pinned object first, then never upload it again.
+    func detachLocked(_ file: OpenFile) async {
+        let base = file.with { $0.baseSize }
+        do { try await fillGapsLocked(file, 0..<base) } catch {
+            // The handles will see EIO on unstaged ranges; the unlink itself must still happen.
+        }
+        file.with { s in
+            s.detached = true
+            s.dirty = false
+        }
+        // A state kept only for a failed upload has no handle left to release it.
+        if file.with({ $0.handles == 0 }) {
+            file.discardStaging()
+            inodes.dropOpenFile(file.ino, ifIdentical: file)
+        }
+    }
+}

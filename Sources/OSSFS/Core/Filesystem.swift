@@ -1,0 +1,233 @@
+import ObjectStore
+import OSSCore
+
+/// The filesystem core: POSIX operations over an object store, with ossfs 1.x object conventions.
+///
+/// Structure (one job per file): `Namespace` maps paths to keys; `InodeTable` counts lookups; `StatCache`
+/// remembers what the store said; `OpenFile` + `StagingFile` hold data being written; the extensions in
+/// Filesystem+*.swift implement the operations. Every lock here is a leaf Mutex never held across `await`,
+/// except `OpenFile.lock`, an async lock that orders the data operations of one file (see OpenFile).
+///
+/// Consistency: a path's attributes come from the stat cache for `statCacheTTL` seconds, so other clients'
+/// changes show within the TTL; opens re-read the object's metadata (close-to-open) and pin its ETag, so an
+/// open file never mixes two versions (a change under it reads as ESTALE). Local changes are visible at once.
+public final class Filesystem: FilesystemOperations {
+    let store: any ObjectStore
+    let config: FilesystemConfiguration
+    let clock: FilesystemClock
+    let names: Namespace
+    let inodes: InodeTable
+    let cache: StatCache
+    let handles = HandleTable()
+    let prefetchBudget: PrefetchBudget
+    let defaults: OSSFS1Metadata.Defaults
+    let mountTime: Timestamp
+    let rootInfo: NodeInfo
+
+    public init(store: any ObjectStore, configuration: FilesystemConfiguration, clock: FilesystemClock = .system) {
+        self.store = store
+        self.config = configuration
+        self.clock = clock
+        self.names = Namespace(prefix: configuration.prefix)
+        self.prefetchBudget = PrefetchBudget(limit: configuration.prefetchMemoryLimit)
+        self.defaults = OSSFS1Metadata.Defaults(uid: configuration.defaultUID, gid: configuration.defaultGID,
+                                                complementStat: configuration.complementStat)
+        let now = clock.now()
+        self.mountTime = now
+        // ossfs 1.x: the mount point shows 0700, or 0777 & ~mp_umask with allow_other.
+        let rootPermissions: UInt32 = configuration.allowOther ? 0o777 & ~configuration.mountPointUmask : 0o700
+        self.rootInfo = NodeInfo(kind: .directory, permissions: rootPermissions, uid: configuration.defaultUID,
+                                 gid: configuration.defaultGID, size: 0, atime: now, mtime: now, ctime: now,
+                                 directorySource: .root)
+        self.inodes = InodeTable(rootInfo: rootInfo)
+        self.cache = StatCache(ttl: configuration.statCacheTTL, capacity: configuration.statCacheSize,
+                               negative: configuration.negativeCache, clock: clock)
+    }
+
+    // MARK: - Errors
+
+    /// Every error leaving the core is an FSError (the adapter's contract).
+    static func fsError(_ error: Error, key: ObjectKey? = nil) -> FSError {
+        if let e = error as? FSError { return e }
+        if let e = error as? ObjectStoreError {
+            if e.isNotFound { return .notFound }
+            if e.code == .preconditionFailed { return .stale(key ?? ObjectKey("")) }
+            if e.code == .invalidObjectState {
+                return .io("\(key.map { "\($0)" } ?? "object") is archived: restore it before reading (\(e))")
+            }
+            return .store(e)
+        }
+        if error is CancellationError { return .io("cancelled") }
+        return .io(String(describing: error))
+    }
+
+    func guarded<R>(_ body: () async throws -> R) async throws -> R {
+        do { return try await body() } catch { throw Self.fsError(error) }
+    }
+
+    // MARK: - Paths of inodes
+
+    /// The path of a live (not detached) inode.
+    func path(of ino: InodeNumber) throws -> FSPath {
+        guard let r = inodes.record(ino), let path = r.path else { throw FSError.notFound }
+        return path
+    }
+
+    func directoryPath(_ ino: InodeNumber) throws -> FSPath {
+        guard let r = inodes.record(ino), let path = r.path else { throw FSError.notFound }
+        guard r.kind == .directory else { throw FSError.notDirectory }
+        return path
+    }
+
+    func childPath(_ parent: InodeNumber, _ name: String) throws -> FSPath {
+        try Namespace.validate(name)
+        return try directoryPath(parent).appending(name)
+    }
+
+    func checkWritable() throws { if config.readOnly { throw FSError.readOnly } }
+
+    // MARK: - Attributes and entries
+
+    /// What stat shows: stored attributes with the mount's umask and forced owner applied.
+    func attributes(_ ino: InodeNumber, _ info: NodeInfo) -> FileAttributes {
+        var permissions = info.permissions & 0o7777
+        if let umask = config.umask, ino != .root { permissions &= ~umask }
+        let uid = config.forceOwner ? config.defaultUID : info.uid
+        let gid = config.forceOwner ? config.defaultGID : info.gid
+        return FileAttributes(ino: ino, kind: info.kind, permissions: permissions,
+                              nlink: info.kind == .directory ? 2 : 1, uid: uid, gid: gid, size: info.size,
+                              atime: info.atime, mtime: info.mtime, ctime: info.ctime)
+    }
+
+    /// An open file's pending attributes override what the store says.
+    func overlay(_ ino: InodeNumber, _ info: NodeInfo) -> NodeInfo {
+        inodes.existingOpenFile(ino)?.info ?? info
+    }
+
+    /// Every Entry leaves through here: it counts the lookup.
+    func entry(_ path: FSPath, _ info: NodeInfo) -> Entry {
+        let ino = inodes.reference(path, kind: info.kind, info: info)
+        return Entry(attributes: attributes(ino, overlay(ino, info)), entryTimeout: config.entryTimeout,
+                     attributeTimeout: config.attributeTimeout)
+    }
+
+    func writeOptions(contentType: String?, metadata: [String: String], forbidOverwrite: Bool = false)
+        -> WriteOptions
+    {
+        WriteOptions(contentType: contentType, userMetadata: metadata, forbidOverwrite: forbidOverwrite,
+                     storageClass: config.storageClass, acl: config.acl, sendContentMD5: config.contentMD5)
+    }
+
+    /// Attributes for a new entry made by `caller` now.
+    func newInfo(_ kind: FileKind, permissions: UInt32, caller: Caller) -> NodeInfo {
+        let now = clock.now()
+        return NodeInfo(kind: kind, permissions: permissions & 0o7777, uid: caller.uid, gid: caller.gid, size: 0,
+                        atime: now, mtime: now, ctime: now)
+    }
+
+    // MARK: - Resolving paths
+
+    /// The entry at `path` (cached unless `fresh`), or nil when nothing is there.
+    func resolve(_ path: FSPath, fresh: Bool = false) async throws -> NodeInfo? {
+        if path.isRoot { return rootInfo }
+        if !fresh, let answer = cache.get(path) {
+            switch answer {
+            case .absent: return nil
+            case .present(let info) where info.complete || config.readdirOptimize: return info
+            case .present: break
+            }
+        }
+        let info = try await probe(path)
+        if let info { cache.put(path, info) } else { cache.putAbsent(path) }
+        return info
+    }
+
+    /// Asks the store, concurrently: the file object, the `dir/` marker, and (unless notsup_compat_dir)
+    /// whether any key lies below `path/`. A directory wins over a same-named file.
+    func probe(_ path: FSPath) async throws -> NodeInfo? {
+        let fileKey = names.fileKey(path)
+        let markerKey = names.markerKey(path)
+        async let file = headFile(fileKey)
+        async let marker = headOrNil(markerKey)
+        async let children = config.noImplicitDirectories ? false : hasKeys(below: names.listPrefix(path))
+        let (f, m, c) = try await (file, marker, children)
+        if let m { return OSSFS1Metadata.decodeMarker(m, defaults: defaults) }
+        if c { return OSSFS1Metadata.implicitDirectory(defaults: defaults, time: mountTime) }
+        if let f { return f }
+        // s3fs's old `dir_$folder$` marker, asked only when nothing else answered (and not under
+        // notsup_compat_dir, which allows `dir/` markers only).
+        guard !config.noImplicitDirectories else { return nil }
+        if let legacy = try await headOrNil(ObjectKey(fileKey.rawValue + OSSFS1Metadata.folderSuffix)) {
+            return OSSFS1Metadata.decodeMarker(legacy, defaults: defaults)
+        }
+        return nil
+    }
+
+    func headOrNil(_ key: ObjectKey) async throws -> ObjectMetadata? {
+        do { return try await store.head(key) } catch let e as ObjectStoreError where e.isNotFound { return nil }
+    }
+
+    /// A file key's entry, including native symlinks whose target is missing (HEAD follows the link).
+    func headFile(_ key: ObjectKey) async throws -> NodeInfo? {
+        do {
+            let m = try await store.head(key)
+            var info = OSSFS1Metadata.decodeObject(m, defaults: defaults)
+            if info.symlinkForm == .native, info.symlinkTarget == nil {
+                let (target, own) = try await store.getSymlink(key)
+                info = OSSFS1Metadata.decodeObject(own, defaults: defaults)
+                info.symlinkTarget = target.rawValue
+                info.size = UInt64(target.rawValue.utf8.count)
+            }
+            return info
+        } catch let e as ObjectStoreError where e.code == .symlinkTargetNotExist {
+            let (target, own) = try await store.getSymlink(key)
+            var info = OSSFS1Metadata.decodeObject(own, defaults: defaults)
+            info.kind = .symlink
+            info.symlinkForm = .native
+            info.symlinkTarget = target.rawValue
+            info.size = UInt64(target.rawValue.utf8.count)
+            return info
+        } catch let e as ObjectStoreError where e.isNotFound {
+            return nil
+        }
+    }
+
+    func hasKeys(below prefix: String) async throws -> Bool {
+        let page = try await store.list(ListRequest(prefix: prefix, delimiter: "/", maxKeys: 1))
+        return !page.objects.isEmpty || !page.commonPrefixes.isEmpty
+    }
+
+    /// True when nothing but the directory's own marker lies below it (hidden names count as children).
+    func isEmptyDirectory(_ path: FSPath) async throws -> Bool {
+        let prefix = names.listPrefix(path)
+        let page = try await store.list(ListRequest(prefix: prefix, delimiter: nil, maxKeys: 2))
+        return page.commonPrefixes.isEmpty && page.objects.allSatisfy { $0.key.rawValue == prefix }
+    }
+
+    /// After the last child of an implicit directory went away, the directory would vanish from OSS while
+    /// the user still sees it (ossfs 1.x lets it vanish, so `rm dir/f; rmdir dir` failed). Writing its
+    /// marker keeps POSIX behaviour: a directory exists until rmdir.
+    func keepDirectoryAlive(_ path: FSPath) async {
+        guard !path.isRoot else { return }
+        let known = inodes.ino(at: path).flatMap { inodes.record($0)?.info }
+        if case .marker? = known?.directorySource { return }
+        guard let info = try? await resolveKnownDirectory(path, known), case .implicit? = info.directorySource,
+              let empty = try? await isEmptyDirectory(path), empty else { return }
+        var marker = info
+        marker.userMetadata = OSSFS1Metadata.encode(info)
+        marker.objectKey = names.markerKey(path)
+        marker.contentType = OSSFS1Metadata.directoryContentType
+        marker.directorySource = .marker(names.markerKey(path))
+        if let r = try? await store.put(names.markerKey(path), payload: .empty,
+                                        options: writeOptions(contentType: marker.contentType,
+                                                              metadata: marker.userMetadata)) {
+            marker.etag = r.etag
+            cache.put(path, marker)
+        }
+    }
+
+    private func resolveKnownDirectory(_ path: FSPath, _ known: NodeInfo?) async throws -> NodeInfo? {
+        if let known, known.kind == .directory { return known }
+        return try await resolve(path)
+    }
+}

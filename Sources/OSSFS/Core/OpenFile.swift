@@ -1,0 +1,69 @@
+import ObjectStore
+import Synchronization
+
+/// The data of one open inode, shared by every handle on it (several descriptors, readers beside a
+/// writer). Clean files are read from the object version pinned at open (`pinnedETag`, sent as If-Match).
+/// Writes go to a sparse staging file; the old bytes are fetched into it only where a read or the upload
+/// needs them (`valid` tracks which staged bytes are the file's, `baseSize` how much of the pinned object
+/// still belongs to the file).
+///
+/// INVARIANTS: `baseSize <= size`; when `staging` exists its length is `size`; bytes in
+/// `[baseSize, size)` not in `valid` are zeros (holes); `detached` files never upload.
+/// LOCK ORDER: `lock` (async, may be held across `await`) is taken before `state`; several `lock`s are
+/// taken in ascending inode number (directory rename). `state` is a leaf Mutex, never held across `await`.
+final class OpenFile: Sendable {
+    let ino: InodeNumber
+    /// Serializes writes, truncates, gap loading, uploads and renames of this file.
+    let lock = AsyncLock()
+
+    struct State: Sendable {
+        var handles = 0
+        var writers = 0
+        var pinnedETag: ETag?
+        var baseSize: UInt64
+        var size: UInt64
+        var staging: StagingFile?
+        var valid = ByteRangeSet()
+        /// Ranges written here since the pin: the rest of `[0, baseSize)` still equals the pinned object, so
+        /// a multipart upload copies those parts server-side instead of downloading and re-sending them.
+        var written = ByteRangeSet()
+        /// Contents or metadata differ from the object.
+        var dirty = false
+        /// Unlinked or replaced: handles keep their data, nothing is uploaded.
+        var detached = false
+        /// Attributes to show and to store at the next upload.
+        var info: NodeInfo
+        /// Bytes written since the last upload (max_dirty_data).
+        var dirtyBytes: UInt64 = 0
+    }
+    private let state: Mutex<State>
+
+    init(ino: InodeNumber, info: NodeInfo) {
+        self.ino = ino
+        state = Mutex(State(pinnedETag: info.etag, baseSize: info.size, size: info.size, info: info))
+    }
+
+    func with<R>(_ body: (inout State) throws -> R) rethrows -> R {
+        try state.withLock { s in try body(&s) }
+    }
+
+    /// The attributes with the current size.
+    var info: NodeInfo {
+        state.withLock { s in
+            var i = s.info
+            i.size = s.size
+            return i
+        }
+    }
+
+    var hasStaging: Bool { state.withLock { $0.staging != nil } }
+
+    /// Deletes the staging file (the data is in OSS, or the file is gone).
+    func discardStaging() {
+        let staging = state.withLock { s -> StagingFile? in
+            defer { s.staging = nil }
+            return s.staging
+        }
+        staging?.remove()
+    }
+}
