@@ -127,24 +127,65 @@ def best(values, higher):
     return (max(values) if higher else min(values)) if values else None
 
 
-def measure_tool(ctx, wl, mount, server, name, reps):
-    """Runs a workload on a cold mount `reps` times; returns {row id: {"value", "rss_mib"}} or raises."""
-    per_row = {r.id: [] for r in wl.rows}
-    rss = 0.0
-    for _ in range(reps):
-        if hasattr(wl, "prepare"):
-            wl.prepare(ctx, server, name)
+def measure_tool(ctx, wl, mount, server, name):
+    """Runs a workload once on a cold mount; returns ({row id: value}, peak RSS in MiB) or raises."""
+    if hasattr(wl, "prepare"):
+        wl.prepare(ctx, server, name)
+    mount.unmount()
+    workloads.drop_caches()
+    mount.mount()
+    try:
+        values = wl.tool(ctx, mount, server, name)
+    finally:
+        rss = mount.peak_rss_mib()
         mount.unmount()
-        workloads.drop_caches()
-        mount.mount()
+    return values, rss
+
+
+def measure_workload(ctx, wl, tools, mounts_by_tool, unavailable, reps):
+    """Repetitions interleave raw and tools, so a slow spell of this shared machine hits all of them alike;
+    each keeps its best value. Returns the rows' results."""
+    ids = ",".join(r.id for r in wl.rows)
+    raw_values, raw_error = {}, None
+    values = {t: {} for t in tools}
+    errors, rss = {}, {}
+    for rep in range(reps):
         try:
-            values = wl.tool(ctx, mount, server, name)
-        finally:
-            rss = max(rss, mount.peak_rss_mib() or 0)
-            mount.unmount()
-        for k, v in values.items():
-            per_row[k].append(v)
-    return {r.id: {"value": best(per_row[r.id], r.higher), "rss_mib": round(rss, 1)} for r in wl.rows}
+            got = wl.raw(ctx)
+            for k, v in got.items():
+                raw_values.setdefault(k, []).append(v)
+            log(f"{ids} raw: {got}")
+        except Exception as e:  # a benchmark records what it could not measure and goes on
+            raw_error = f"{type(e).__name__}: {e}"[:300]
+            log(f"{ids} raw: {raw_error}")
+        for t in tools:
+            if t in unavailable or t in errors:
+                continue
+            mount, server = mounts_by_tool[t]
+            try:
+                got, peak = measure_tool(ctx, wl, mount, server, t)
+                for k, v in got.items():
+                    values[t].setdefault(k, []).append(v)
+                rss[t] = max(rss.get(t) or 0, peak or 0)
+                log(f"{ids} {t}: {got} peak RSS {peak} MiB")
+            except Exception as e:
+                errors[t] = f"{type(e).__name__}: {e}"[:300]
+                if isinstance(e, mounts.MountError):
+                    unavailable[t] = f"cannot mount: {errors[t]}"
+                log(f"{ids} {t}: {errors[t]}")
+    rows = []
+    for r in wl.rows:
+        tool_results = {}
+        for t in tools:
+            if t in errors or (t in unavailable and not values[t]):
+                tool_results[t] = {"value": None, "error": errors.get(t) or unavailable[t]}
+            else:
+                tool_results[t] = {"value": best(values[t].get(r.id, []), r.higher),
+                                   "rss_mib": None if rss.get(t) is None else round(rss[t], 1)}
+        rows.append(report.row_result(r, best(raw_values.get(r.id, []), r.higher),
+                                      None if raw_values.get(r.id) else raw_error, tool_results,
+                                      wl.notes.get(r.id)))
+    return rows
 
 
 def main():
@@ -209,36 +250,7 @@ def main():
         for wl in workloads.all_workloads():
             if only and not only & {r.id for r in wl.rows}:
                 continue
-            ids = ",".join(r.id for r in wl.rows)
-            raw_values, raw_error = {}, None
-            try:
-                for _ in range(args.reps):
-                    for k, v in wl.raw(ctx).items():
-                        raw_values.setdefault(k, []).append(v)
-            except Exception as e:  # a benchmark records what it could not measure and goes on
-                raw_error = f"{type(e).__name__}: {e}"[:300]
-            log(f"{ids} raw: {raw_values or raw_error}")
-            tool_results = {r.id: {} for r in wl.rows}
-            for t in tools:
-                if t in unavailable:
-                    for r in wl.rows:
-                        tool_results[r.id][t] = {"value": None, "error": unavailable[t]}
-                    continue
-                mount, server = mounts_by_tool[t]
-                try:
-                    got = measure_tool(ctx, wl, mount, server, t, args.reps)
-                    for k, v in got.items():
-                        tool_results[k][t] = v
-                except Exception as e:
-                    reason = f"{type(e).__name__}: {e}"[:300]
-                    if isinstance(e, mounts.MountError):
-                        unavailable[t] = f"cannot mount: {reason}"
-                    for r in wl.rows:
-                        tool_results[r.id][t] = {"value": None, "error": reason}
-                log(f"{ids} {t}: " + ", ".join(f"{k}={v[t].get('value')}" for k, v in tool_results.items()))
-            for r in wl.rows:
-                rows.append(report.row_result(r, best(raw_values.get(r.id, []), r.higher),
-                                              raw_error, tool_results[r.id], wl.notes.get(r.id)))
+            rows += measure_workload(ctx, wl, tools, mounts_by_tool, unavailable, args.reps)
 
         results = {
             "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),

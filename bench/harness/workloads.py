@@ -110,6 +110,15 @@ def seq_write():
     def raw_limit(ctx):
         size = ctx.sizes.big_mib * 1024 * 1024
         seconds = raw.put_seconds(ctx.signed.url("PUT", "raw-write.bin"), ctx.big_local, ctx.timeout)
+        # For scale only (not the ratio's base): the same bytes as four objects PUT at once, which says whether
+        # the server's write path or one stream is the limit.
+        quarter = os.path.join(ctx.workdir, "quarter.bin")
+        with open(ctx.big_local, "rb") as src, open(quarter, "wb") as dst:
+            dst.write(src.read(size // 4))
+        keys = [f"raw-write-part{i}.bin" for i in range(4)]
+        parallel = raw.batch_seconds(raw.put_requests(ctx.signed, keys, quarter), 4, ctx.timeout)
+        os.unlink(quarter)
+        ctx.extra["seq_write_raw_4_parallel_puts_MBps"] = round(size / parallel / MB, 1)
         return {"seq_write": size / seconds / MB}
 
     return Workload([Row("seq_write", "sequential write (dd bs=1M + close)", "MB/s", True, ("raw", 0.7))],
