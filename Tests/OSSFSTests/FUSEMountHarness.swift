@@ -95,7 +95,8 @@ enum FUSEMountHarness {
     /// `sh -c script` with the mount point as the working directory.
     @discardableResult
     static func shell(_ script: String, in directory: String) -> (status: Int32, output: String) {
-        run("/bin/sh", ["-c", "cd '\(directory)' && \(script)"])
+        // `||` exit, not `&&`: a script with `;` must never run outside the mount if the cd fails.
+        run("/bin/sh", ["-c", "cd '\(directory)' || exit 97\n\(script)"])
     }
 
     static func hasTool(_ name: String) -> Bool {
