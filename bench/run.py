@@ -217,6 +217,7 @@ def main():
 
     workdir = tempfile.mkdtemp(prefix="ossfs-bench.", dir="/dev/shm")
     started = time.time()
+    load_at_start = os.getloadavg()[0]   # other work on the machine skews every figure: say how much there was
     try:
         if args.bin_dir:
             oss_local, ossfs = (os.path.join(args.bin_dir, b) for b in ("oss-local", "ossfs"))
@@ -247,15 +248,17 @@ def main():
             fill_server(ctx, ctx.anon)
 
         only = set(filter(None, args.only.split(",")))
-        rows = []
+        rows, loads = [], []
         for wl in workloads.all_workloads():
             if only and not only & {r.id for r in wl.rows}:
                 continue
+            loads.append(round(os.getloadavg()[0], 1))
             rows += measure_workload(ctx, wl, tools, mounts_by_tool, unavailable, args.reps)
 
         results = {
             "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "mode": "smoke" if args.smoke else "full", "machine": machine(), "versions": versions(args.src),
+            "load_average_1m": {"start": load_at_start, "per_workload": loads, "end": os.getloadavg()[0]},
             "sizes": sizes.__dict__, "reps": args.reps, "duration_s": round(time.time() - started),
             "ossfs_options": "defaults; url=, passwd_file=, use_path_request_style, sigv1, tmpdir= on tmpfs",
             "s3fs_options": "defaults; url=, use_path_request_style, public_bucket=1, tmpdir= on tmpfs",
@@ -268,7 +271,8 @@ def main():
         with open(os.path.join(args.out, f"{name}.md"), "w") as f:
             f.write(report.markdown(results) + "\n")
         print(f"\nossfs benchmark ({results['mode']}), {results['date']}, {results['machine']['cpus']} CPUs, "
-              f"{results['machine']['cpu_model']}, kernel {results['machine']['kernel']}")
+              f"{results['machine']['cpu_model']}, kernel {results['machine']['kernel']}, load average "
+              f"{min(loads + [load_at_start]):.1f}-{max(loads + [load_at_start]):.1f}")
         print(report.table(results))
         for line in report.not_available(results):
             print(f"  n/a  {line}")
