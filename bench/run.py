@@ -258,7 +258,8 @@ def main():
         results = {
             "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "mode": "smoke" if args.smoke else "full", "machine": machine(), "versions": versions(args.src),
-            "load_average_1m": {"start": round(load_at_start, 1), "per_workload": loads, "end": round(os.getloadavg()[0], 1)},
+            "load_average_1m": {"start": round(load_at_start, 1), "per_workload": loads,
+                                "end": round(os.getloadavg()[0], 1)},
             "sizes": sizes.__dict__, "reps": args.reps, "duration_s": round(time.time() - started),
             "ossfs_options": "defaults; url=, passwd_file=, use_path_request_style, sigv1, tmpdir= on tmpfs",
             "s3fs_options": "defaults; url=, use_path_request_style, public_bucket=1, tmpdir= on tmpfs",
