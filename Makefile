@@ -45,3 +45,22 @@ dist:
 # Installs the .deb on this machine, mounts oss-local through it and purges it again (root; minutes).
 packaging-test:
 	OSSFS_PACKAGING_TESTS=1 $(PYTHON) -m pytest Tests/packaging $(PYTEST_ARGS)
+
+# Benchmark (issue 5): ossfs against the raw limit of oss-local, s3fs and rclone, in one run on this machine.
+# `make bench` builds release binaries and takes a while; `make bench-smoke` runs every workload at tiny sizes
+# with a debug build. Extra options: BENCH_ARGS="--only seq_read_1,ls --reps 2". Needs root.
+.PHONY: bench bench-smoke bench-deps
+
+bench: bench-deps
+	bench/run.py $(BENCH_ARGS)
+
+bench-smoke: bench-deps
+	bench/run.py --smoke $(BENCH_ARGS)
+
+# Tools the harness drives; s3fs and rclone are measured when present (n/a otherwise). The chart needs
+# matplotlib in bench/.venv; without it the run still prints the table and writes the JSON.
+bench-deps:
+	@missing=""; for t in curl wrk fio s3fs rclone; do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
+	  if [ -n "$$missing" ]; then apt-get install -y $$missing || echo "bench: could not install$$missing"; fi
+	@[ -x bench/.venv/bin/python ] || { python3 -m venv bench/.venv && bench/.venv/bin/pip install -q matplotlib; } \
+	  || echo "bench: no matplotlib venv; the chart will be skipped"
