@@ -150,6 +150,7 @@ def test_kill_during_upload_resumes_on_remount(env):
     reused = int(found.group(1))
     assert reused >= KILL_AFTER_PARTS - 1, f"only {reused} parts reused, {parts_in_oss} were in OSS"
     sent_now = server_upload_parts(env) - uploaded_before
+    print(f"{parts_in_oss} parts in OSS at the kill; remount reused {reused}, sent {sent_now}")
     assert sent_now == 6 - reused, f"{sent_now} UploadPart requests at remount for 6 parts, {reused} reused"
     # and through the new mount
     with open(m2 / key, "rb") as f:
