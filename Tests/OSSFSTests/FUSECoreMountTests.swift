@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import ObjectStore
 import ObjectStoreTesting
@@ -43,5 +44,41 @@ struct FUSECoreMountTests {
         #expect(store.storedBytes("d/") != nil, "mkdir writes a dir/ marker")
         let meta = try await store.head("d/b.txt")
         #expect(meta.userMetadata["mode"] == "\(0o100600)", "\(meta.userMetadata)")
+    }
+}
+
+/// The e2e findings' shell reproductions, through the kernel, over the in-memory store.
+@Suite("FUSE mounts: data-loss regressions", .serialized,
+       .enabled(if: FUSEMountHarness.fuseAvailable, "/dev/fuse is missing: no FUSE mount tests"))
+struct FUSEDataLossRegressionTests {
+    typealias H = FUSEMountHarness
+
+    static func configuration() -> FilesystemConfiguration {
+        var c = FUSECoreMountTests.configuration()
+        c.multipartSize = 100 << 10
+        c.multipartThreshold = 200 << 10
+        return c
+    }
+
+    @Test("cp then dd conv=notrunc over a multipart file, and repeated >> appends, keep every byte")
+    func rewritesOfFilesThisMountWrote() async throws {
+        let store = MemoryObjectStore()
+        let fs = Filesystem(store: store, configuration: Self.configuration())
+        let source = "/tmp/ossfs-regression-\(getpid())"
+        var data = randomBytes(700 << 10, seed: 91)
+        FileManager.default.createFile(atPath: source, contents: Data(data))
+        defer { unlink(source) }
+        try await H.withMount(fs) { mnt in
+            for _ in 0..<3 {
+                FUSEMountTests.expectShell("cp \(source) a && printf XY | dd of=a bs=1 seek=2 conv=notrunc status=none"
+                                           + " && echo ok", in: mnt, output: "ok\n")
+            }
+            FUSEMountTests.expectShell("rm -f log; for i in $(seq 1 30); do echo line $i >> log; done; echo ok",
+                                       in: mnt, output: "ok\n")
+        }
+        data.replaceSubrange(2..<4, with: Array("XY".utf8))
+        #expect(store.storedBytes("a") == data)
+        let lines = (1...30).map { "line \($0)\n" }.joined()
+        #expect(store.storedBytes("log") == Array(lines.utf8))
     }
 }
