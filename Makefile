@@ -1,13 +1,20 @@
 # Entry points. `make test` is what CI runs (.ci/run): installs missing dependencies, builds one debug
-# configuration, runs the Swift tests and the SDK suite. See scripts/test.sh.
-.PHONY: test sdk-test
+# configuration, runs the Swift tests and every pytest suite (SDK, command line, end to end, reliability).
+# See scripts/test.sh.
+.PHONY: test sdk-test e2e-test
 
 test:
 	scripts/test.sh
 
 # Only the SDK suite (incremental build first), e.g. `make sdk-test PYTEST_ARGS="-k append"`.
 sdk-test:
-	SKIP_SWIFT_TESTS=1 PYTEST_ARGS="$(PYTEST_ARGS)" scripts/test.sh
+	SKIP_SWIFT_TESTS=1 SKIP_CLI_TESTS=1 SKIP_E2E_TESTS=1 SKIP_RELIABILITY_TESTS=1 PYTEST_ARGS="$(PYTEST_ARGS)" \
+		scripts/test.sh
+
+# Only the end-to-end mounts, e.g. `make e2e-test PYTEST_ARGS="-k rename"`.
+e2e-test:
+	SKIP_SWIFT_TESTS=1 SKIP_SDK_TESTS=1 SKIP_CLI_TESTS=1 SKIP_RELIABILITY_TESTS=1 PYTEST_ARGS="$(PYTEST_ARGS)" \
+		scripts/test.sh
 
 # The README demo: build, start oss-local with a `demo` bucket, mount it at /tmp/ossfs-demo/mnt.
 .PHONY: demo

@@ -4,8 +4,10 @@
 #   2. creates/reuses .venv with the official OSS Python SDKs and pytest (pip only when missing),
 #   3. builds ONE debug configuration (`swift build --build-tests`),
 #   4. runs `swift test --skip-build` (Swift Testing + XCTest),
-#   5. runs the SDK suite (Tests/sdk) against the freshly built .build/debug/oss-local.
-# Exits non-zero if anything failed. Environment: SKIP_SWIFT_TESTS=1 or SKIP_SDK_TESTS=1 to skip a stage,
+#   5. runs the pytest suites against the freshly built binaries: Tests/sdk (official SDKs against oss-local),
+#      Tests/cli (ossfs-passwd, mount.ossfs, man pages), Tests/e2e (real FUSE mounts), Tests/reliability.
+# Exits non-zero if anything failed. Environment: SKIP_SWIFT_TESTS=1, SKIP_SDK_TESTS=1, SKIP_CLI_TESTS=1,
+# SKIP_E2E_TESTS=1 or SKIP_RELIABILITY_TESTS=1 to skip a stage,
 # PYTEST_ARGS to pass extra arguments to pytest (e.g. "-k multipart").
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -48,22 +50,35 @@ if [ "${SKIP_SWIFT_TESTS:-0}" != "1" ]; then
         swift test --skip-build --filter ProxyEnvironmentTests || failed+=("proxy environment tests")
 fi
 
-if [ "${SKIP_SDK_TESTS:-0}" != "1" ]; then
-    section "SDK suite (Tests/sdk: oss2 + alibabacloud-oss-v2 against oss-local)"
-    BIN="$(swift build --show-bin-path)/oss-local"
-    if [ ! -x "$BIN" ]; then
-        failed+=("SDK suite (no oss-local binary at $BIN)")
+BIN_DIR="$(swift build --show-bin-path)"
+
+# run_pytest_suite NAME DIR [ENV=VALUE ...]: one pytest suite, with its own temp root (kept when it fails), so
+# other suites' leftovers (e.g. stale FUSE mounts) never get in the way.
+run_pytest_suite() {
+    local name=$1 dir=$2; shift 2
+    section "$name ($dir)"
+    local tmp
+    tmp=$(mktemp -d -t ossfs-tests-XXXXXX)
+    local ini=()
+    [ -f "$dir/pytest.ini" ] && ini=(-c "$dir/pytest.ini")
+    # shellcheck disable=SC2086
+    if env OSS_LOCAL_BIN="$BIN_DIR/oss-local" OSSFS_BIN_DIR="$BIN_DIR" OSSFS_BUILD_DIR="$BIN_DIR" "$@" \
+            "$PY" -m pytest "${ini[@]}" "$dir" --basetemp "$tmp/pytest" ${PYTEST_ARGS:-}; then
+        rm -rf "$tmp"
     else
-        # its own temp root, so other suites' leftovers (e.g. stale FUSE mounts) never get in the way
-        SDK_TMP=$(mktemp -d -t ossfs-sdk-tests-XXXXXX)
-        # shellcheck disable=SC2086
-        if OSS_LOCAL_BIN="$BIN" "$PY" -m pytest -c Tests/sdk/pytest.ini Tests/sdk --basetemp "$SDK_TMP/pytest" \
-                ${PYTEST_ARGS:-}; then
-            rm -rf "$SDK_TMP"
-        else
-            failed+=("SDK suite (temp dirs of failed tests kept in $SDK_TMP)")
-        fi
+        failed+=("$name (temp dirs of failed tests kept in $tmp)")
     fi
+}
+
+[ "${SKIP_SDK_TESTS:-0}" = "1" ] || \
+    run_pytest_suite "SDK suite: oss2 + alibabacloud-oss-v2 against oss-local" Tests/sdk
+[ "${SKIP_CLI_TESTS:-0}" = "1" ] || \
+    run_pytest_suite "Command-line tools: ossfs-passwd, mount.ossfs with mount(8), man pages" Tests/cli
+if [ "${SKIP_E2E_TESTS:-0}" != "1" ] && [ -d Tests/e2e ]; then
+    run_pytest_suite "End to end: real FUSE mounts of ossfs on oss-local" Tests/e2e
+fi
+if [ "${SKIP_RELIABILITY_TESTS:-0}" != "1" ] && [ -d Tests/reliability ]; then
+    run_pytest_suite "Reliability: faults, bad input, security" Tests/reliability
 fi
 
 section "Summary"

@@ -35,7 +35,7 @@ import Testing
         #expect(s.records.count == 1, "the staged data has its record")
         let (fs, counting) = s.remount()
         let report = await fs.recover()
-        #expect(same(s.memory.storedBytes("f"), data))
+        expectSame((s.memory.storedBytes("f"), data))
         #expect(try await s.memory.head("f").crc64 == CRC64.checksum(data))
         #expect(try await noUploadsLeft(s.memory), "nothing left to cost money")
         #expect(s.records.isEmpty)
@@ -78,11 +78,11 @@ import Testing
         _ = try await s.first.fs.write(h, offset: 0, data: Array(data[0..<(100 << 10)]))
         _ = try await s.first.fs.write(h, offset: 100 << 10, data: Array(data[(100 << 10)...]))
         // killed before any flush: nothing but the empty object create made is in OSS
-        #expect(same(s.memory.storedBytes("dir-less"), []))
+        expectSame((s.memory.storedBytes("dir-less"), []))
         let (fs, _) = s.remount()
         let report = await fs.recover()
         #expect(report.items.map(\.outcome) == [.uploaded(reusedParts: 0)])
-        #expect(same(s.memory.storedBytes("dir-less"), data))
+        expectSame((s.memory.storedBytes("dir-less"), data))
         let meta = try await s.memory.head("dir-less")
         #expect(meta.userMetadata[OSSFS1Metadata.mode] == String(0o100644 & ~0o022), "pending metadata stored too")
     }
@@ -100,7 +100,7 @@ import Testing
         var expected = base
         expected.replaceSubrange(250_000..<250_007, with: bytes("patched"))
         #expect(report.items.map(\.outcome) == [.uploaded(reusedParts: 2)])
-        #expect(same(s.memory.storedBytes("big"), expected))
+        expectSame((s.memory.storedBytes("big"), expected))
         #expect(counting.calls("uploadPart") == 1, "only the part holding the patch travels")
         #expect(counting.calls("uploadPartCopy") == 2, "parts 4-5 are copied server-side")
         #expect(try await noUploadsLeft(s.memory))
@@ -119,7 +119,7 @@ import Testing
         var expected = base
         expected[10] = UInt8(ascii: "x")
         #expect(report.items.map(\.outcome) == [.alreadyStored])
-        #expect(same(s.memory.storedBytes("big"), expected))
+        expectSame((s.memory.storedBytes("big"), expected))
         #expect(counting.calls("complete") == 0 && counting.calls("uploadPart") == 0)
     }
 
@@ -130,7 +130,7 @@ import Testing
         let (fs, _) = s.remount()
         try await s.first.put("f", bytes("theirs"))   // another client, while we were down
         let report = await fs.recover()
-        #expect(same(s.memory.storedBytes("f"), bytes("theirs")), "never overwritten")
+        expectSame((s.memory.storedBytes("f"), bytes("theirs")), "never overwritten")
         let item = try #require(report.items.first)
         guard case .kept(let reason) = item.outcome else { Issue.record("\(item)"); return }
         #expect(reason.contains("changed"))
@@ -176,7 +176,7 @@ import Testing
         let report = await fs3.recover()
         #expect(report.items.map(\.outcome) == [.uploaded(reusedParts: 3)])
         #expect(third.calls("uploadPart") == 2)
-        #expect(same(s.memory.storedBytes("f"), data))
+        expectSame((s.memory.storedBytes("f"), data))
     }
 
     @Test func cleanFilesLeaveNoRecordAndUnlinkDropsOne() async throws {
@@ -202,7 +202,7 @@ import Testing
         let (fs, _) = s.remount()
         let report = await fs.recover()
         #expect(report.items.map(\.key) == ["new"])
-        #expect(same(s.memory.storedBytes("new"), bytes("follows the name")))
+        expectSame((s.memory.storedBytes("new"), bytes("follows the name")))
         #expect(s.memory.storedBytes("old") == nil)
     }
 
@@ -210,9 +210,33 @@ import Testing
         let s = CrashScenario()
         let other = Filesystem(store: s.memory, configuration: s.first.config)
         #expect(other.area != nil && other.area?.directory != s.first.fs.area?.directory)
+        #expect(other.area?.sharedWithLiveMount == true && other.startupWarnings.count == 1)
         let h = try await s.first.create("f")
         _ = try await s.first.fs.write(h, offset: 0, data: bytes("live"))
         #expect(await other.recover().items.isEmpty, "a live mount's records are not the other's to recover")
         #expect(s.records.count == 1)
+    }
+}
+
+@Suite struct StagingRecordSizeTests {
+    @Test func scatteredWritesKeepTheRecordSmallAndRecoverExactly() async throws {
+        let s = CrashScenario(CrashRecoveryTests.multipart)
+        let base = randomBytes(2 << 20, seed: 21)   // 21 parts of 100 KiB
+        try await s.first.put("f", base)
+        let h = try await s.first.open("f", OpenFlags(access: .readWrite))
+        var expected = base
+        var g = SeededRandom(seed: 5)
+        for _ in 0..<400 {
+            let at = Int(g.next() % UInt64(base.count - 16))
+            let patch = randomBytes(7, seed: g.next())
+            _ = try await s.first.fs.write(h, offset: UInt64(at), data: patch)
+            expected.replaceSubrange(at..<at + 7, with: patch)
+        }
+        let record = try #require(s.records.first)
+        #expect(record.written.count / 2 <= 64 + 21, "ranges bounded: \(record.written.count / 2)")
+        expectSame((try await s.first.readAll(h), expected))
+        let (fs, _) = s.remount()
+        #expect(await fs.recover().items.map(\.outcome) == [.uploaded(reusedParts: 0)])
+        expectSame((s.memory.storedBytes("f"), expected))
     }
 }

@@ -2,6 +2,7 @@ import ObjectStore
 import ObjectStoreTesting
 @testable import OSSFS
 import Synchronization
+import Testing
 
 /// An ObjectStore through which a mount "dies" at a chosen request: `crash(at: "uploadPart", after: 2)` lets
 /// two UploadParts through and kills the mount on the third, before the server sees it (or, with
@@ -166,11 +167,17 @@ final class CrashScenario: @unchecked Sendable {
         let counting = CrashingStore(memory)
         var config = first.config
         configure(&config)
-        return (Filesystem(store: counting, configuration: config, clock: clock ?? first.clock.clock), counting)
+        let fs = Filesystem(store: counting, configuration: config, clock: clock ?? first.clock.clock)
+        #expect(fs.area?.directory == first.fs.area?.directory, "the next mount finds the crashed one's area")
+        return (fs, counting)
     }
 
     var records: [StagingRecord] { first.fs.area?.stagingRecords() ?? [] }
 }
 
 /// Byte comparison that reports only the sizes when it fails (large buffers would flood the log).
-func same(_ a: [UInt8]?, _ b: [UInt8]) -> Bool { a == b }
+func expectSame(_ pair: ([UInt8]?, [UInt8]), _ comment: Comment? = nil, sourceLocation: SourceLocation = #_sourceLocation) {
+    let equal = pair.0 == pair.1
+    let sizes = "\(pair.0.map { "\($0.count)" } ?? "nil") bytes, expected \(pair.1.count)"
+    #expect(equal, "\(comment.map { "\($0): " } ?? "")\(sizes)", sourceLocation: sourceLocation)
+}

@@ -42,7 +42,7 @@ import Glibc
         let report = await fs.recover()
         #expect(report.items.map(\.outcome) == [.uploaded(reusedParts: 1)])
         #expect(report.abortedUploads.isEmpty)
-        #expect(same(memory.storedBytes("p/ours"), data))
+        expectSame((memory.storedBytes("p/ours"), data))
         #expect(try await uploads(memory) == ["q/outside-the-mount", "p/young-foreign"])
     }
 
@@ -119,13 +119,13 @@ import Glibc
         #expect(FSError.noSpace.errno == ENOSPC)
         // The failed file: its staged data intact, its size unchanged, still flushable.
         #expect(try await t.fs.getattr(try await t.ino("a"), handle: a).0.size == 1 << 20)
-        #expect(same(try await t.readAll(a), first))
+        expectSame((try await t.readAll(a), first))
         try await t.fs.flush(a)
-        #expect(same(t.memory.storedBytes("a"), first))
+        expectSame((t.memory.storedBytes("a"), first))
         // Others: reads go on; new writes that fit go on; big ones fail alike.
         #expect(try await t.readFile("other") == bytes("still readable"))
         try await t.writeFile("small", bytes("fits"))
-        #expect(same(t.memory.storedBytes("small"), bytes("fits")))
+        expectSame((t.memory.storedBytes("small"), bytes("fits")))
         let b = try await t.create("b")
         await #expect(throws: FSError.noSpace) { _ = try await t.fs.write(b, offset: 0, data: more) }
         // Space comes back: both writers carry on.
@@ -136,8 +136,8 @@ import Glibc
         try await t.fs.flush(b)
         await t.fs.release(a)
         await t.fs.release(b)
-        #expect(same(t.memory.storedBytes("a"), first + more))
-        #expect(same(t.memory.storedBytes("b"), more))
+        expectSame((t.memory.storedBytes("a"), first + more))
+        expectSame((t.memory.storedBytes("b"), more))
         #expect(t.stagingFiles.isEmpty)
     }
 
@@ -160,6 +160,6 @@ import Glibc
         #expect(report.items.map(\.outcome) == [.uploaded(reusedParts: 0)])
         var expected = base
         expected.replaceSubrange(0..<4, with: bytes("head"))
-        #expect(same(s.memory.storedBytes("f"), expected), "the refused range kept the old bytes, not zeros")
+        expectSame((s.memory.storedBytes("f"), expected), "the refused range kept the old bytes, not zeros")
     }
 }

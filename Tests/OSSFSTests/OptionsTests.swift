@@ -103,7 +103,7 @@ struct OptionsTests {
     @Test("fstab words are dropped; bucket= and the mount.fuse program name are handled")
     func fstab() throws {
         let o = try Self.mount(["b", "/m", "-o", "_netdev,auto,noauto,user,users,nouser,nofail,defaults,dev,suid,rw,"
-                                + "x-systemd.automount,allow_other"])
+                                + "x-systemd.automount,comment=systemd.requires=net,allow_other"])
         #expect(o.fuseOptions == ["allow_other", "default_permissions"])
         let named = try Self.mount(["ossfs", "/m", "-o", "bucket=bk:/p"])
         #expect(named.bucket == "bk" && named.prefix == "p/" && named.mountpoint == "/m")

@@ -21,7 +21,7 @@ import Testing
     func expectMoved(_ s: CrashScenario, _ contents: [String: [UInt8]]) {
         #expect(s.memory.keys == (["b/"] + contents.keys.sorted().map { "b/\($0)" }).map { ObjectKey($0) },
                 "the new tree, whole; nothing of the old one; nothing twice")
-        for (name, body) in contents { #expect(same(s.memory.storedBytes(ObjectKey("b/\(name)")), body), "b/\(name)") }
+        for (name, body) in contents { expectSame((s.memory.storedBytes(ObjectKey("b/\(name)")), body), "b/\(name)") }
         #expect(s.first.fs.area?.renameRecords().isEmpty == true)
     }
 
@@ -69,7 +69,7 @@ import Testing
         try await s.first.put("a/f3", bytes("rewritten by another client"))
         let report = await fs.recover()
         #expect(report.items.map(\.outcome) == [.renameFinished(copied: 0, deleted: Self.files)])
-        #expect(same(s.memory.storedBytes("a/f3"), bytes("rewritten by another client")))
+        expectSame((s.memory.storedBytes("a/f3"), bytes("rewritten by another client")))
         #expect(s.memory.keys.filter { $0.rawValue.hasPrefix("b/") }.count == Self.files + 1)
     }
 

@@ -323,3 +323,12 @@ def test_copy_forbid_overwrite(bucket):
     with raises_oss2(409, "FileAlreadyExists"):
         bucket.copy_object(bucket.bucket_name, p + "s", p + "d", headers={"x-oss-forbid-overwrite": "true"})
     assert bucket.get_object(p + "d").read() == b"dst"
+
+
+def test_object_acl_set_on_put_and_default_otherwise(bucket):
+    """x-oss-object-acl on PutObject is the object's ACL; without it, GetObjectAcl answers `default`."""
+    with_acl, without = unique("acl-"), unique("acl-")
+    bucket.put_object(with_acl, b"1", headers={"x-oss-object-acl": "public-read"})
+    bucket.put_object(without, b"2")
+    assert bucket.get_object_acl(with_acl).acl == "public-read"
+    assert bucket.get_object_acl(without).acl == "default"

@@ -221,6 +221,10 @@ extension Filesystem {
             return try await file.lock.withLock {
                 let staging = try ensureStagingLocked(file)
                 let at = h.flags.append ? file.with { $0.size } : offset
+                if let block = coalescingBlock(file, at..<at + UInt64(data.count)) {
+                    try await fillGapsLocked(file, block)
+                    file.with { $0.written.insert(block) }
+                }
                 // The record first: after a crash it must name every range that may hold written bytes.
                 let before = file.with { $0.record }
                 try journalLocked(file, adding: at..<at + UInt64(data.count))
@@ -244,6 +248,22 @@ extension Filesystem {
                 return data.count
             }
         }
+    }
+
+    /// Scattered small writes into an existing object would make its staging record (which names every
+    /// written range) grow without bound and be rewritten on each write. Past 64 ranges, a write into the
+    /// old bytes claims its whole part-sized block instead: the block's old bytes are loaded first (the
+    /// upload would load them anyway, since a part with a write in it is sent whole), so every byte of the
+    /// block is staged and may be recorded as the file's.
+    func coalescingBlock(_ file: OpenFile, _ range: Range<UInt64>) -> Range<UInt64>? {
+        let (base, written, size) = file.with { ($0.baseSize, $0.written, $0.size) }
+        guard area != nil, range.lowerBound < base, written.ranges.count >= 64 else { return nil }
+        let total = max(size, range.upperBound)
+        let part = usesMultipart(total) ? Self.partSize(for: total, configured: config.multipartSize) : base
+        let lo = range.lowerBound / part * part
+        let hi = min(base, (min(range.upperBound, base) + part - 1) / part * part)
+        guard lo < hi, !written.contains(lo..<hi) else { return nil }
+        return lo..<hi
     }
 
     public func flush(_ handle: HandleID) async throws {

@@ -27,17 +27,29 @@ extension Filesystem {
                        key newKey: ObjectKey? = nil, upload: ((inout StagingRecord.Upload?) -> Void)? = nil) throws
     {
         guard let area else { return }
+        if !force, upload == nil, newKey == nil, let range {
+            // The hot path (every write): nothing new to record once the range is named or beyond the base.
+            let named = file.with { s -> Bool in
+                guard let r = s.record, s.staging != nil else { return false }
+                let old = range.clamped(to: 0..<r.baseSize)
+                return old.isEmpty || r.writtenRanges.contains(old)
+            }
+            if named { return }
+        }
         guard let key = newKey?.rawValue ?? inodes.record(file.ino)?.path.map({ names.fileKey($0).rawValue }) else {
             return
         }
-        let record = file.with { s -> StagingRecord? in
-            guard let staging = s.staging, !s.detached else { return nil }
+        // Built, written and remembered under the state's mutex: parts confirmed in parallel each add to the
+        // record the previous one wrote, and the disk sees them in that order (a small file write, no fsync
+        // unless `sync`).
+        try file.with { s in
+            guard let staging = s.staging, !s.detached else { return }
             var written = s.written
             if let range { written.insert(range) }
             written.clip(to: s.baseSize)   // at and above baseSize every staged byte is the file's anyway
             if !force, upload == nil, let old = s.record, old.key == key {
                 let wanted = range.map { $0.clamped(to: 0..<old.baseSize) }
-                if wanted == nil || old.writtenRanges.contains(wanted!) { return nil }
+                if wanted == nil || old.writtenRanges.contains(wanted!) { return }
             }
             var info = s.info
             info.size = s.size
@@ -48,11 +60,9 @@ extension Filesystem {
                                   metadata: OSSFS1Metadata.encode(info),
                                   appendable: info.objectType == .appendable, upload: s.record?.upload)
             upload?(&r.upload)
-            return r
+            try area.writeRecord(r, sync: sync)
+            s.record = r
         }
-        guard let record else { return }
-        try area.writeRecord(record, sync: sync)
-        file.with { $0.record = record }
     }
 
     /// The upload hooks for an open file's record: the upload id (fsync'd before the first part is sent,

@@ -52,7 +52,9 @@ public final class Filesystem: FilesystemOperations {
         do {
             self.area = try StagingArea(root: configuration.stagingDirectory,
                                         identity: "\(configuration.bucket):/\(configuration.prefix)", space: space)
-            self.startupWarnings = []
+            self.startupWarnings = area?.sharedWithLiveMount == true
+                ? ["another live mount of this bucket:/prefix holds its staging area; this one uses \(area!.directory)"]
+                : []
         } catch {
             self.area = nil
             self.startupWarnings = ["staging area unusable, no crash recovery for this mount: \(error)"]

@@ -10,7 +10,9 @@ import Synchronization
 /// INVARIANTS: `baseSize <= size`; when `staging` exists its length is `size`; bytes in
 /// `[baseSize, size)` not in `valid` are zeros (holes); `detached` files never upload.
 /// LOCK ORDER: `lock` (async, may be held across `await`) is taken before `state`; several `lock`s are
-/// taken in ascending inode number (directory rename). `state` is a leaf Mutex, never held across `await`.
+/// taken in ascending inode number (directory rename). `state` is a Mutex never held across `await`; it is
+/// held while the file's staging record is written (a small file write; StagingArea's name counter, a leaf,
+/// is taken under it).
 final class OpenFile: Sendable {
     let ino: InodeNumber
     /// Serializes writes, truncates, gap loading, uploads and renames of this file.

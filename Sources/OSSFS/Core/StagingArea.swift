@@ -41,6 +41,8 @@ final class StagingArea: Sendable {
     var renamesDirectory: String { directory + "/renames" }
     var conflictsDirectory: String { directory + "/conflicts" }
     let space: SpaceGuard
+    /// True when another live mount of the same bucket:/prefix holds the usual area (this one is `-N`).
+    let sharedWithLiveMount: Bool
     private let lockFD: Mutex<Int32>
     /// Test hook for a simulated crash: once set, records are neither written nor removed.
     private let frozen = Atomic<Bool>(false)
@@ -61,10 +63,16 @@ final class StagingArea: Sendable {
             }
             let fd = open(dir + "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
             guard fd >= 0 else { throw StagingFile.failure("open", dir + "/lock") }
-            if flock(fd, LOCK_EX | LOCK_NB) == 0 {
-                directory = dir
-                lockFD = Mutex(fd)
-                return
+            // A few tries: a mount that is exiting, or a child forked by another thread that has not reached
+            // exec yet, holds the lock for a moment only.
+            for attempt in 0..<20 {
+                if flock(fd, LOCK_EX | LOCK_NB) == 0 {
+                    directory = dir
+                    sharedWithLiveMount = n > 1
+                    lockFD = Mutex(fd)
+                    return
+                }
+                if attempt < 19 { usleep(10_000) }
             }
             close(fd)   // another live mount of the same bucket:/prefix owns it
         }
@@ -188,7 +196,9 @@ final class StagingArea: Sendable {
     func removeOrphans() {
         let all = Self.names(in: directory)
         let recorded = Set(all.filter { $0.hasSuffix(Self.recordSuffix) }.map { String($0.dropLast(Self.recordSuffix.count)) })
-        for name in all where name.hasSuffix(".tmp") || (name.hasSuffix(Self.dataSuffix) && !recorded.contains(name)) {
+        for name in all where name.hasSuffix(".tmp") || name.hasPrefix(".ossfs-staging-")
+            || (name.hasSuffix(Self.dataSuffix) && !recorded.contains(name))
+        {
             unlink(path(name))
         }
         for name in Self.names(in: renamesDirectory) where name.hasSuffix(".tmp") { unlink(renamesDirectory + "/" + name) }

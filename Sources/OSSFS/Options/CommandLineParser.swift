@@ -116,7 +116,8 @@ public enum CommandLineParser {
             name = item
             value = nil
         }
-        if OptionTable.fstabWords.contains(name) || name.hasPrefix("x-") || name.hasPrefix("comment=") { return }
+        // Words meant for mount(8) and systemd; `comment=` carries a value, so it is matched by name.
+        if OptionTable.fstabWords.contains(name) || name.hasPrefix("x-") || name == "comment" { return }
         if OptionTable.removed.contains(name) { throw CommandLineError("option \(name) is no longer supported.") }
         guard let spec = OptionTable.byName[name] else {
             throw CommandLineError("unknown option '\(name)' (see ossfs --help)")

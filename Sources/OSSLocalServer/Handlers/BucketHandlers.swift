@@ -82,11 +82,11 @@ extension OperationHandlers {
         return .xml(document)
     }
 
-    func getACL(root: String) -> OSSResponse {
+    func getACL(root: String, grant: String) -> OSSResponse {
         var xml = XMLWriter(root: root)
         ownerXML(&xml)
         xml.open("AccessControlList")
-        xml.element("Grant", "private")
+        xml.element("Grant", grant)
         xml.close("AccessControlList")
         return .xml(xml.finish())
     }

@@ -27,10 +27,11 @@ struct OperationHandlers {
         case .getBucketStat: return getBucketStat()
         case .getBucketLocation: return getBucketLocation()
         case .headBucket: return OSSResponse(.ok)
-        case .getBucketACL: return getACL(root: "AccessControlPolicy")
+        case .getBucketACL: return getACL(root: "AccessControlPolicy", grant: "private")
         case .getObjectACL:
-            guard bucket.head(key) != nil else { throw OSSError.noSuchKey(key) }
-            return getACL(root: "AccessControlPolicy")
+            guard let object = bucket.head(key) else { throw OSSError.noSuchKey(key) }
+            // An object without an ACL of its own follows the bucket's, which OSS reports as "default".
+            return getACL(root: "AccessControlPolicy", grant: object.attributes.acl ?? "default")
         case .listObjects: return try listObjects(v2: false)
         case .listObjectsV2: return try listObjects(v2: true)
         case .listMultipartUploads: return try listMultipartUploads()
