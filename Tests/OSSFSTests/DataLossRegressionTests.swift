@@ -1,3 +1,5 @@
+import Foundation
+import Glibc
 import ObjectStore
 import ObjectStoreTesting
 import OSSCore
@@ -94,4 +96,40 @@ import Testing
         }
         #expect(t.memory.storedBytes("shared") == expected)
     }
+
+    /// Finding 4: a native OSS Symlink object is a symlink, with the answers OSS really gives (HEAD without the
+    /// target, GetSymlink without the object type).
+    @Test func nativeSymlinkObjectIsASymlink() async throws {
+        let faulty = FaultyStore(MemoryObjectStore())
+        faulty.setOSSSymlinkAnswers(true)
+        let t = Harness(store: faulty, memory: faulty.inner)
+        try await t.put("target", bytes("via native symlink\n"))
+        try await faulty.inner.putSymlink(ObjectKey("native-link"), target: ObjectKey("target"), options: WriteOptions())
+        let a = try await t.stat("native-link")
+        #expect(a.kind == .symlink)
+        #expect(a.permissions == 0o777)
+        #expect(a.size == 6)
+        #expect(try await t.fs.readlink(try await t.ino("native-link")) == "target")
+    }
+
+    /// Finding 6: EIO for an archived object says why (restore it) in the log at the default level (err).
+    @Test func ioErrorsReachTheLogAtErrorLevel() async throws {
+        let lines = LogLines()
+        let adapter = FuseAdapter(filesystem: Harness().fs, settings: FuseAdapterSettings()) { level, line in
+            lines.append(level, line)
+        }
+        let error = Filesystem.fsError(ObjectStoreError.service(OSSServiceError(status: 403, code: .invalidObjectState,
+                                                                               message: "archived")),
+                                       key: ObjectKey("cold"))
+        #expect(adapter.errno(for: error, "read") == EIO)
+        let logged = lines.all
+        #expect(logged.contains { $0.0 <= .error && $0.1.contains("cold") && $0.1.contains("restore") }, "\(logged)")
+    }
+}
+
+final class LogLines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [(LogLevel, String)] = []
+    func append(_ level: LogLevel, _ line: String) { lock.lock(); lines.append((level, line)); lock.unlock() }
+    var all: [(LogLevel, String)] { lock.lock(); defer { lock.unlock() }; return lines }
 }
