@@ -81,4 +81,24 @@ struct FUSEDataLossRegressionTests {
         let lines = (1...30).map { "line \($0)\n" }.joined()
         #expect(store.storedBytes("log") == Array(lines.utf8))
     }
+
+    /// Finding 8: readdirplus counted its lookups after the reply, so a closedir (or FORGET) that overtook the
+    /// count left it naming an evicted inode, and the daemon died. rm -r and ls -l race listings with removals.
+    @Test("concurrent listings and rm -r never lose an inode the kernel holds")
+    func listingsRacingRemovals() async throws {
+        let store = MemoryObjectStore()
+        for d in 0..<6 {
+            for f in 0..<60 {
+                _ = try await store.put(ObjectKey("t\(d)/sub/f\(f)"), payload: .bytes([1]), options: WriteOptions())
+            }
+        }
+        let fs = Filesystem(store: store, configuration: FUSECoreMountTests.configuration())
+        try await H.withMount(fs) { mnt in
+            // xargs -P, not `&` and `wait`: the harness's shell may inherit a blocked SIGCHLD.
+            let script = "printf '%s\\n' t0 t1 t2 t3 t4 t5 | xargs -P 6 -I D sh -c "
+                + "'for i in 1 2 3; do ls -lR D >/dev/null 2>&1; done; rm -r D'; ls"
+            FUSEMountTests.expectShell(script, in: mnt, output: "")
+        }
+        #expect(try await store.list(ListRequest(prefix: "", delimiter: nil, maxKeys: 10)).objects.isEmpty)
+    }
 }
