@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import ObjectStore
 import ObjectStoreTesting
@@ -43,5 +44,61 @@ struct FUSECoreMountTests {
         #expect(store.storedBytes("d/") != nil, "mkdir writes a dir/ marker")
         let meta = try await store.head("d/b.txt")
         #expect(meta.userMetadata["mode"] == "\(0o100600)", "\(meta.userMetadata)")
+    }
+}
+
+/// The e2e findings' shell reproductions, through the kernel, over the in-memory store.
+@Suite("FUSE mounts: data-loss regressions", .serialized,
+       .enabled(if: FUSEMountHarness.fuseAvailable, "/dev/fuse is missing: no FUSE mount tests"))
+struct FUSEDataLossRegressionTests {
+    typealias H = FUSEMountHarness
+
+    static func configuration() -> FilesystemConfiguration {
+        var c = FUSECoreMountTests.configuration()
+        c.multipartSize = 100 << 10
+        c.multipartThreshold = 200 << 10
+        return c
+    }
+
+    @Test("cp then dd conv=notrunc over a multipart file, and repeated >> appends, keep every byte")
+    func rewritesOfFilesThisMountWrote() async throws {
+        let store = MemoryObjectStore()
+        let fs = Filesystem(store: store, configuration: Self.configuration())
+        let source = "/tmp/ossfs-regression-\(getpid())"
+        var data = randomBytes(700 << 10, seed: 91)
+        FileManager.default.createFile(atPath: source, contents: Data(data))
+        defer { unlink(source) }
+        try await H.withMount(fs) { mnt in
+            for _ in 0..<3 {
+                FUSEMountTests.expectShell("cp \(source) a && printf XY | dd of=a bs=1 seek=2 conv=notrunc status=none"
+                                           + " && echo ok", in: mnt, output: "ok\n")
+            }
+            FUSEMountTests.expectShell("rm -f log; for i in $(seq 1 30); do echo line $i >> log; done; echo ok",
+                                       in: mnt, output: "ok\n")
+        }
+        data.replaceSubrange(2..<4, with: Array("XY".utf8))
+        #expect(store.storedBytes("a") == data)
+        let lines = (1...30).map { "line \($0)\n" }.joined()
+        #expect(store.storedBytes("log") == Array(lines.utf8))
+    }
+
+    /// Finding 8: readdirplus counted its lookups after the reply, so a closedir (or FORGET) that overtook the
+    /// count left it naming an evicted inode, and the daemon died. rm -r and ls -l race listings with removals.
+    @Test("concurrent listings and rm -r never lose an inode the kernel holds")
+    func listingsRacingRemovals() async throws {
+        let store = MemoryObjectStore()
+        for d in 0..<6 {
+            for f in 0..<60 {
+                _ = try await store.put(ObjectKey("t\(d)/sub/f\(f)"), payload: .bytes([1]), options: WriteOptions())
+            }
+        }
+        let fs = Filesystem(store: store, configuration: FUSECoreMountTests.configuration())
+        try await H.withMount(fs) { mnt in
+            // xargs -P, not `&` and `wait`: the harness's shell may inherit a blocked SIGCHLD.
+            let script = "printf '%s\\n' t0 t1 t2 t3 t4 t5 | xargs -P 6 -I D sh -c "
+                + "'for i in 1 2 3; do ls -lR D >/dev/null 2>&1; done; rm -r D'; ls"
+            FUSEMountTests.expectShell(script, in: mnt, output: "")
+        }
+        #expect(try await store.list(ListRequest(prefix: "", delimiter: nil, maxKeys: 10)).objects.isEmpty)
     }
 }

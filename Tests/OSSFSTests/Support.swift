@@ -189,12 +189,16 @@ final class FaultyStore: ObjectStore {
         var calls: [String: Int] = [:]
         var corruptCRC = false
         var getRanges: [Range<UInt64>?] = []
+        var ossSymlinkAnswers = false
     }
     private let state = Mutex(State())
     init(_ inner: MemoryObjectStore) { self.inner = inner }
 
     func failNext(_ call: String, _ times: Int = 1) { state.withLock { $0.failures[call, default: 0] += times } }
     func setCorruptCRC(_ on: Bool) { state.withLock { $0.corruptCRC = on } }
+    /// Answers about native symlinks as OSS gives them (the memory store says more): HeadObject carries no
+    /// x-oss-symlink-target, GetSymlink no x-oss-object-type (the client then reports Normal).
+    func setOSSSymlinkAnswers(_ on: Bool) { state.withLock { $0.ossSymlinkAnswers = on } }
     func calls(_ name: String) -> Int { state.withLock { $0.calls[name] ?? 0 } }
     var getRanges: [Range<UInt64>?] { state.withLock { $0.getRanges } }
     func resetCounts() { state.withLock { $0.calls = [:]; $0.getRanges = [] } }
@@ -215,7 +219,12 @@ final class FaultyStore: ObjectStore {
         return WriteResult(etag: r.etag, crc64: (r.crc64 ?? 0) ^ 0xDEAD)
     }
 
-    func head(_ key: ObjectKey) async throws -> ObjectMetadata { try enter("head"); return try await inner.head(key) }
+    func head(_ key: ObjectKey) async throws -> ObjectMetadata {
+        try enter("head")
+        var m = try await inner.head(key)
+        if state.withLock({ $0.ossSymlinkAnswers }) { m.symlinkTarget = nil }
+        return m
+    }
     func get(_ key: ObjectKey, range: Range<UInt64>?, conditions: GetConditions) async throws
         -> (metadata: ObjectMetadata, body: [UInt8])
     {
@@ -295,7 +304,9 @@ final class FaultyStore: ObjectStore {
     }
     func getSymlink(_ link: ObjectKey) async throws -> (target: ObjectKey, metadata: ObjectMetadata) {
         try enter("getSymlink")
-        return try await inner.getSymlink(link)
+        var (target, m) = try await inner.getSymlink(link)
+        if state.withLock({ $0.ossSymlinkAnswers }) { m.objectType = .normal }
+        return (target, m)
     }
     func bucketInfo() async throws -> BucketInfo { try await inner.bucketInfo() }
     func bucketStat() async throws -> BucketStat { try await inner.bucketStat() }

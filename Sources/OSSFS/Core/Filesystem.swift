@@ -192,6 +192,10 @@ public final class Filesystem: FilesystemOperations {
             if info.symlinkForm == .native, info.symlinkTarget == nil {
                 let (target, own) = try await store.getSymlink(key)
                 info = OSSFS1Metadata.decodeObject(own, defaults: defaults)
+                // GetSymlink's answer carries no x-oss-object-type: the HEAD said Symlink, so it is one.
+                info.kind = .symlink
+                info.symlinkForm = .native
+                if own.userMetadata[OSSFS1Metadata.mode] == nil { info.permissions = 0o777 }
                 info.symlinkTarget = target.rawValue
                 info.size = UInt64(target.rawValue.utf8.count)
             }

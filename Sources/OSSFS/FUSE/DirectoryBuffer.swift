@@ -9,7 +9,10 @@ enum DirectoryBuffer {
 
     /// Adds `entries` in order until the next one would not fit in `size` bytes, replies with the packed buffer, and returns the entries that were packed. For readdirplus an entry without an `Entry` (`.`,
     /// `..`) goes out with node id 0, which the kernel takes as "no lookup" rather than ENOENT.
-    static func fill(_ reply: FuseReply, size: Int, entries: [DirectoryEntry], plus: Bool) -> ArraySlice<DirectoryEntry> {
+    /// `beforeReply` sees the packed entries before the kernel does: once the reply is out, the kernel may
+    /// FORGET them and the directory may be released, so their lookups must be counted first.
+    static func fill(_ reply: FuseReply, size: Int, entries: [DirectoryEntry], plus: Bool,
+                     beforeReply: (ArraySlice<DirectoryEntry>) -> Void = { _ in }) -> ArraySlice<DirectoryEntry> {
         let req = reply.pending
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(size, 1), alignment: 8)
         defer { buffer.deallocate() }
@@ -40,6 +43,7 @@ enum DirectoryBuffer {
             used += needed
             count += 1
         }
+        beforeReply(entries[..<count])
         reply.bytes(UnsafeRawBufferPointer(start: buffer.baseAddress, count: used))
         return entries[..<count]
     }

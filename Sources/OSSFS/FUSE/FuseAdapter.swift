@@ -65,7 +65,11 @@ final class FuseAdapter: @unchecked Sendable {
         switch error {
         case let e as FSError:
             switch e {
-            case .io, .store, .stale:
+            case .io:
+                // EIO tells the caller nothing: the reason (an archived object to restore, an upload kept
+                // staged) must reach the log at the default level.
+                log(.error, "\(op): \(e)")
+            case .store, .stale:
                 log(.warning, "\(op): \(e)")
             case .notFound, .exists, .noAttribute:
                 break
@@ -274,9 +278,11 @@ final class FuseAdapter: @unchecked Sendable {
         submit(FuseReply(req), plus ? "readdirplus" : "readdir") { fs in
             try await fs.readdir(HandleID(fh), offset: UInt64(max(0, offset)), plus: plus)
         } encode: { reply, entries in
-            let sent = DirectoryBuffer.fill(reply, size: size, entries: entries, plus: plus)
-            // Only entries that reached the kernel gain a lookup; the rest were dropped with the full buffer.
-            if plus {
+            // Only entries that fit the buffer gain a lookup; the rest are dropped with it. They are counted
+            // before the reply goes out: after it, the kernel may FORGET them or the caller may closedir (which
+            // unpins them), and a count arriving then would name an inode the core already evicted.
+            _ = DirectoryBuffer.fill(reply, size: size, entries: entries, plus: plus) { sent in
+                guard plus else { return }
                 let inodes = sent.compactMap { $0.entry != nil && !DirectoryBuffer.isDot($0.name) ? $0.ino : nil }
                 if !inodes.isEmpty { self.filesystem.confirmLookups(inodes) }
             }
