@@ -5,7 +5,7 @@
 ossfs_install_system_packages() {
     local sudo="" p
     local packages=(libfuse3-dev fuse3 libcurl4-openssl-dev libssl-dev libxml2-dev pkg-config python3-venv
-                    attr rsync fio groff-base curl nginx-light openssl passwd)
+                    attr rsync fio groff-base curl nginx-light openssl passwd media-types)
     local missing=()
     [ "$(id -u)" -ne 0 ] && sudo="sudo"
     for p in "${packages[@]}"; do

@@ -77,7 +77,7 @@ extension Filesystem {
         var info = newInfo(.regular, permissions: permissions, caller: caller)
         let key = names.fileKey(path)
         info.userMetadata = OSSFS1Metadata.encode(info)
-        info.contentType = "application/octet-stream"
+        info.contentType = mimeTypes.contentType(forName: path.name)
         info.objectKey = key
         do {
             let r = try await store.put(key, payload: .empty,

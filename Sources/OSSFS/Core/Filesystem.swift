@@ -28,12 +28,14 @@ public final class Filesystem: FilesystemOperations {
     let area: StagingArea?
     let space: SpaceGuard
     let startupWarnings: [String]
+    let mimeTypes: MimeTypes
 
     public init(store: any ObjectStore, configuration: FilesystemConfiguration, clock: FilesystemClock = .system) {
         self.store = store
         self.config = configuration
         self.clock = clock
         self.names = Namespace(prefix: configuration.prefix)
+        self.mimeTypes = MimeTypes(path: configuration.mimeTypesFile)
         self.prefetchBudget = PrefetchBudget(limit: configuration.prefetchMemoryLimit)
         self.defaults = OSSFS1Metadata.Defaults(uid: configuration.defaultUID, gid: configuration.defaultGID,
                                                 complementStat: configuration.complementStat)

@@ -73,6 +73,9 @@ public struct FilesystemConfiguration: Sendable {
     /// `enable_content_md5`
     public var contentMD5: Bool = false
 
+    /// `mime=`: the mime.types file that gives new objects their Content-Type by extension.
+    public var mimeTypesFile: String? = "/etc/mime.types"
+
     /// `use_xattr`
     public var xattrEnabled: Bool = false
     /// `symlink_in_meta`: write symlink targets into x-oss-meta-symlink-target rather than the body.

@@ -226,6 +226,10 @@ enum OptionTable {
             value(["tmpdir"], "DIR", "directory for staging files", default: "/tmp") { s, _, v in
                 s.options.filesystem.stagingDirectory = v
             },
+            value(["mime"], "FILE", "mime.types file giving new files their Content-Type by extension",
+                  default: "/etc/mime.types") { s, _, v in
+                s.options.filesystem.mimeTypesFile = v
+            },
             value(["use_cache"], "DIR", "keep a disk cache of file data in DIR", default: "off") { s, _, v in
                 s.options.filesystem.cacheDirectory = v.isEmpty ? nil : v
             },
@@ -354,7 +358,6 @@ enum OptionTable {
             noEffect(["no_time_stamp_msg"], "log lines carry the time of syslog or of the log file"),
             noEffect(["instance_name"], argument: .required("NAME"), "log lines carry the process id"),
             noEffect(["simulate_mtime_ns_with_crc64", "skip_clean_statcache_on_ro_flush"], "not applicable"),
-            noEffect(["mime"], argument: .required("FILE"), "Content-Type is not derived from file names"),
         ]),
         ("Not supported", [
             unsupported(["use_sse"], argument: .optional("1|kms|kmsid:ID"), "server-side encryption headers"),
