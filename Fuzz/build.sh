@@ -57,10 +57,11 @@ build_decoders() {
 }
 
 build_options() {
-    objectstore
+    objectstore; osscore
     module OSSFS Sources/OSSFS/Options/*.swift Sources/OSSFS/Core/FilesystemConfiguration.swift \
+        Sources/OSSFS/Maintenance/UploadAge.swift \
         Sources/OSSFS/FUSE/FuseAdapterSettings.swift
-    link fuzz-options -lOSSFS -lObjectStore
+    link fuzz-options -lOSSFS -lOSSCore -lObjectStore "$OUT/ccrypto.o"
 }
 
 targets=("$@")
