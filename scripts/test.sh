@@ -40,14 +40,17 @@ section "Build (debug, with tests)"
 swift build --build-tests || die "swift build --build-tests"
 
 failed=()
+# Every runner's output is also kept here, so the summary can count the tests all stages ran.
+RUN_LOG=$(mktemp -t ossfs-test-run-XXXXXX.log)
 
 if [ "${SKIP_SWIFT_TESTS:-0}" != "1" ]; then
     section "Swift tests (swift test --skip-build)"
-    swift test --skip-build || failed+=("swift test")
+    swift test --skip-build 2>&1 | tee -a "$RUN_LOG" || failed+=("swift test")
     # Proxy variables are process-wide, so this one runs alone, in a process started with them set.
     section "Swift tests with a proxy environment (ProxyEnvironmentTests)"
     OSSFS_PROXY_ENV_TEST=1 http_proxy=http://127.0.0.1:9 NO_PROXY=127.0.0.1,localhost \
-        swift test --skip-build --filter ProxyEnvironmentTests || failed+=("proxy environment tests")
+        swift test --skip-build --filter ProxyEnvironmentTests 2>&1 | tee -a "$RUN_LOG" \
+        || failed+=("proxy environment tests")
 fi
 
 BIN_DIR="$(swift build --show-bin-path)"
@@ -63,7 +66,7 @@ run_pytest_suite() {
     [ -f "$dir/pytest.ini" ] && ini=(-c "$dir/pytest.ini")
     # shellcheck disable=SC2086
     if env OSS_LOCAL_BIN="$BIN_DIR/oss-local" OSSFS_BIN_DIR="$BIN_DIR" OSSFS_BUILD_DIR="$BIN_DIR" "$@" \
-            "$PY" -m pytest "${ini[@]}" "$dir" --basetemp "$tmp/pytest" ${PYTEST_ARGS:-}; then
+            "$PY" -m pytest "${ini[@]}" "$dir" --basetemp "$tmp/pytest" ${PYTEST_ARGS:-} 2>&1 | tee -a "$RUN_LOG"; then
         rm -rf "$tmp"
     else
         failed+=("$name (temp dirs of failed tests kept in $tmp)")
@@ -82,8 +85,29 @@ if [ "${SKIP_RELIABILITY_TESTS:-0}" != "1" ] && [ -d Tests/reliability ]; then
 fi
 
 section "Summary"
+# Totals over every stage, from Swift Testing's "Test run with N tests ... passed/failed" and pytest's
+# "N passed, M failed, K errors" closing lines.
+TOTALS=$("$PY" - "$RUN_LOG" <<'PY'
+import re, sys
+text = open(sys.argv[1], errors="replace").read()
+passed = failed = 0
+for m in re.finditer(r"Test run with (\d+) tests? in \d+ suites? (passed|failed)(?: after [\d.]+ seconds)?(?: with (\d+) issues?)?", text):
+    n, verdict, issues = int(m.group(1)), m.group(2), int(m.group(3) or 0)
+    failed_here = min(n, issues) if verdict == "failed" else 0
+    passed += n - failed_here
+    failed += failed_here
+for m in re.finditer(r"^=+ (.*) in [\d.]+s", text, re.M):
+    counts = dict((k, int(v)) for v, k in re.findall(r"(\d+) (passed|failed|errors?|xfailed|skipped)", m.group(1)))
+    passed += counts.get("passed", 0)
+    failed += counts.get("failed", 0) + counts.get("error", 0) + counts.get("errors", 0)
+print(f"tests: {passed} passed, {failed} failed")
+PY
+)
+rm -f "$RUN_LOG"
 if [ ${#failed[@]} -ne 0 ]; then
     printf 'FAILED: %s\n' "${failed[@]}"
+    echo "$TOTALS"
     exit 1
 fi
 echo "all tests passed"
+echo "$TOTALS"
