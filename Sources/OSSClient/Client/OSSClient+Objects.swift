@@ -70,41 +70,33 @@ extension OSSClient {
     public func get(_ key: ObjectKey, range: Range<UInt64>?, conditions: GetConditions) async throws
         -> (metadata: ObjectMetadata, body: [UInt8])
     {
-        var r: APIRequest
-        if let range {
-            if range.isEmpty { return (try await head(key, conditions: conditions), []) }
-            r = getRequest(key, range: range, conditions: conditions)
-            // a range from 0 may cover the whole object, which can then be checked against its CRC64
-            r.hashResponseBody = configuration.verifyCRC64 && range.lowerBound == 0
-        } else {
-            r = APIRequest("GET", key: key.rawValue, headers: conditionHeaders(conditions))
-            r.hashResponseBody = configuration.verifyCRC64
-        }
-        r.response = .collect(limit: configuration.maxCollectedBody)
-        let response = try await execute(r)
-        let metadata = ResponseHeaders.metadata(key: key, response.headers)
-        if let range {
-            try checkRangedAnswer(key, requested: range, response: response)
-        } else {
-            try checkCRC(key, ours: response.receivedBodyCRC64, server: metadata.crc64, oursIsExpected: false)
-        }
+        if let range, range.isEmpty { return (try await head(key, conditions: conditions), []) }
+        let (metadata, response) = try await getObject(key, range: range, conditions: conditions,
+                                                       into: .collect(limit: configuration.maxCollectedBody))
         return (metadata, response.body)
     }
 
     public func get(_ key: ObjectKey, range: Range<UInt64>?, conditions: GetConditions, into sink: BodySink)
         async throws -> ObjectMetadata
     {
+        if let range, range.isEmpty { return try await head(key, conditions: conditions) }
+        return try await getObject(key, range: range, conditions: conditions, into: .stream(sink)).metadata
+    }
+
+    /// GetObject with the body collected or streamed, checked either way: a range must be exactly the bytes
+    /// its Content-Range names, and a whole object (or a range from 0 that covers it) must match its CRC64.
+    private func getObject(_ key: ObjectKey, range: Range<UInt64>?, conditions: GetConditions,
+                           into body: ResponseBodyHandling) async throws -> (metadata: ObjectMetadata, response: HTTPResponse)
+    {
         var r: APIRequest
         if let range {
-            if range.isEmpty { return try await head(key, conditions: conditions) }
             r = getRequest(key, range: range, conditions: conditions)
-            // a range from 0 may cover the whole object, which can then be checked against its CRC64
             r.hashResponseBody = configuration.verifyCRC64 && range.lowerBound == 0
         } else {
             r = APIRequest("GET", key: key.rawValue, headers: conditionHeaders(conditions))
             r.hashResponseBody = configuration.verifyCRC64
         }
-        r.response = .stream(sink)
+        r.response = body
         let response = try await execute(r)
         let metadata = ResponseHeaders.metadata(key: key, response.headers)
         if let range {
@@ -112,7 +104,7 @@ extension OSSClient {
         } else {
             try checkCRC(key, ours: response.receivedBodyCRC64, server: metadata.crc64, oursIsExpected: false)
         }
-        return metadata
+        return (metadata, response)
     }
 
     // MARK: PutObject, DeleteObject, DeleteMultipleObjects, CopyObject
