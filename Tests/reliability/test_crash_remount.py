@@ -14,8 +14,8 @@ import time
 import oss2
 import pytest
 
-from rellib import mount as mountlib
-from rellib.crc64 import crc64
+from ossfstest import mount as mountlib
+from ossfstest.crc64 import crc64
 
 MB = 1 << 20
 PART_MB = 5

@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from rellib.binaries import repo_root
+from ossfstest.binaries import repo_root
 
 SECONDS = int(os.environ.get("FUZZ_SECONDS", "20"))
 TARGETS = {"fuzz-xml": "xml", "fuzz-decoders": "decoders", "fuzz-options": "options"}

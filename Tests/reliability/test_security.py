@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from conftest import write_private
-from rellib import mount as mountlib
-from rellib.server import Keys
+from ossfstest import mount as mountlib
+from ossfstest.server import Keys
 from rellib.tls import TLSProxy, self_signed
 from rellib.worker import Worker
 
@@ -26,7 +26,7 @@ def run_ossfs(env, options: list[str], extra_env: dict | None = None, timeout: f
     mp = env.mountpoint()
     base = {k: v for k, v in os.environ.items() if not k.startswith("OSS")}
     try:
-        r = subprocess.run(mountlib.command(env.server.bucket, mp, options), capture_output=True, text=True,
+        r = subprocess.run(mountlib.ossfs_command(env.server.bucket, mp, options), capture_output=True, text=True,
                            timeout=timeout, stdin=subprocess.DEVNULL, env={**base, **(extra_env or {})})
     finally:
         if mountlib.is_fuse_mounted(mp):
@@ -281,8 +281,8 @@ def test_daemonized_process_holds_no_secret_in_environ(env):
     mp = env.mountpoint()
     keys = env.server.keys
     base = {k: v for k, v in os.environ.items() if not k.startswith("OSS")}
-    r = subprocess.run(mountlib.command(env.server.bucket, mp, [f"url={env.server.endpoint}", "retries=1"],
-                                        foreground=False),
+    r = subprocess.run(mountlib.ossfs_command(env.server.bucket, mp, [f"url={env.server.endpoint}", "retries=1"],
+                                              foreground=False),
                        env={**base, "OSS_ACCESS_KEY_ID": keys.access_key_id,
                             "OSS_ACCESS_KEY_SECRET": keys.access_key_secret},
                        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
@@ -299,5 +299,5 @@ def test_daemonized_process_holds_no_secret_in_environ(env):
         if mountlib.is_fuse_mounted(mp):
             subprocess.run(["fusermount3", "-u", str(mp)], capture_output=True, timeout=60)
         for pid in pids:
-            mountlib._gone(pid, 30) or os.kill(pid, 9)
+            mountlib.wait_gone(pid, 30) or os.kill(pid, 9)
     assert env.bucket.get_object("x").read() == b"x"

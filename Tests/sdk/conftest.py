@@ -1,6 +1,6 @@
 """Fixtures: one in-memory oss-local per test session, and SDK clients of every signing flavour for it.
 
-Tests that need their own server (restart, faults) start one with `osslocal.OSSLocal` in a `with` block,
+Tests that need their own server (restart, faults) start one with `ossfstest.server.OSSLocal` in a `with` block,
 which stops it by PID even when the test fails.
 """
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 
 import alibabacloud_oss_v2 as oss
 import oss2
-from osslocal import OSSLocal
+from ossfstest.server import OSSLocal
 
 MAIN = "sdk-main"        # most tests, each under its own key prefix (common.unique)
 OTHER = "sdk-other"      # cross-bucket copies

@@ -5,7 +5,7 @@ import pytest
 
 from common import raises_oss2
 from conftest import oss2_bucket
-from osslocal import Keys, OSSLocal
+from ossfstest.server import Keys, OSSLocal
 
 
 def test_keys_from_passwd_file(tmp_path):

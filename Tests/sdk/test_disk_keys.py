@@ -4,7 +4,7 @@ import os
 
 from common import payload
 from conftest import oss2_bucket
-from osslocal import Keys, OSSLocal
+from ossfstest.server import Keys, OSSLocal
 
 BUCKET = "sdk-disk"
 

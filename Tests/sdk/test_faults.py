@@ -7,7 +7,7 @@ import requests
 
 from common import crc64, error_code, payload
 from conftest import oss2_bucket, v2_client
-from osslocal import Keys, OSSLocal
+from ossfstest.server import Keys, OSSLocal
 from rawsign import raw_request
 
 BUCKET = "sdk-faults"

@@ -6,7 +6,7 @@ from oss2.models import PartInfo
 
 from common import crc64, payload
 from conftest import oss2_bucket, v2_client
-from osslocal import Keys, OSSLocal
+from ossfstest.server import Keys, OSSLocal
 
 BUCKETS = ["sdk-persist", "sdk-persist2"]
 PART = 100 * 1024

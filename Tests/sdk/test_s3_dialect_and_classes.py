@@ -3,7 +3,7 @@ import pytest
 
 from common import error_code, unique
 from conftest import oss2_bucket
-from osslocal import Keys, OSSLocal
+from ossfstest.server import Keys, OSSLocal
 from rawsign import raw_request
 
 BUCKET = "sdk-s3"

@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from common import md5_hex_upper
-from osslocal import Keys, OSSLocal
+from ossfstest.server import Keys, OSSLocal
 
 BUCKET = "sdk-sts"
 

@@ -1,18 +1,2 @@
-"""Where the binaries under test are: $OSSFS_BIN_DIR, else this checkout's .build/debug."""
-from __future__ import annotations
-
-import os
-from pathlib import Path
-
-
-def repo_root() -> Path:
-    return Path(__file__).resolve().parents[3]
-
-
-def bin_dir() -> Path:
-    override = os.environ.get("OSSFS_BIN_DIR")
-    return Path(override) if override else repo_root() / ".build" / "debug"
-
-
-def binary(name: str) -> Path:
-    return bin_dir() / name
+"""Moved to the shared Tests/pylib/ossfstest/binaries.py; the names stay importable from here."""
+from ossfstest.binaries import bin_dir, binary, repo_root  # noqa: F401

@@ -1,1 +1,2 @@
-"""Helpers of the reliability suite: oss-local processes, ossfs mounts, a time-bounded file worker."""
+"""Helpers of the reliability suite alone: a time-bounded file worker, the model of what the mount acknowledged,
+bucket checks against it, a lying proxy and a TLS terminator (servers and mounts are in Tests/pylib/ossfstest)."""

@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .server import free_port
+from ossfstest.server import free_port
 
 
 def self_signed(dirpath: Path, name: str) -> tuple[Path, Path]:

@@ -5,7 +5,7 @@ import time
 
 import oss2
 
-from .crc64 import crc64
+from ossfstest.crc64 import crc64
 from .model import ABSENT, Model
 from .worker import digest
 
