@@ -18,7 +18,7 @@ from conftest import write_private
 from ossfstest import mount as mountlib
 from ossfstest.server import Keys
 from rellib.tls import TLSProxy, self_signed
-from rellib.worker import Worker
+from rellib.worker import Worker, content
 
 
 def run_ossfs(env, options: list[str], extra_env: dict | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
@@ -188,6 +188,41 @@ def test_allow_other_enforces_modes_for_another_user(env, other_user, public_dir
     assert not r["ok"] and r["errno"] == "EACCES", r
     assert not (rootdir / "intruder").exists()
     assert env.bucket.get_object("rootdir/public.txt").read() == b"for everyone"
+    assert env.unmount(m) == []
+
+
+# The mount root with allow_other is 0777 & ~mp_umask, mp_umask defaulting to 0000: ossfs 1.x and s3fs document
+# exactly this ("allows access to all users as the default"), so it stays for compatibility; man/ossfs.1 tells
+# to set mp_umask=022 (or 002/077) where other users must not create or delete at the top of the bucket.
+@pytest.mark.parametrize("umask, mode, can_list, can_create", [
+    (None, 0o777, True, True),
+    ("022", 0o755, True, False),
+    ("077", 0o700, False, False),
+])
+@pytest.mark.time_limit(300)
+def test_mount_root_mode_follows_mp_umask_for_another_user(env, other_user, public_dir, umask, mode, can_list,
+                                                           can_create):
+    env.server.start([])
+    env.bucket.put_object("owned-by-root", b"x", headers={"x-oss-meta-mode": str(0o100644),
+                                                          "x-oss-meta-uid": "0", "x-oss-meta-gid": "0"})
+    mp = public_dir / "mnt"
+    mp.mkdir()
+    m = env.mount(env.options() + ["allow_other"] + ([f"mp_umask={umask}"] if umask else []), mountpoint=mp)
+    assert os.stat(mp).st_mode & 0o7777 == mode, oct(os.stat(mp).st_mode)
+    r = as_user(other_user, {"op": "stat", "path": str(mp)})
+    assert r["ok"] and r["value"]["mode"] & 0o7777 == mode, r
+    r = as_user(other_user, {"op": "listdir", "path": str(mp)})
+    assert r["ok"] == can_list, r
+    if not can_list:
+        assert r["errno"] == "EACCES", r
+    r = as_user(other_user, {"op": "write", "path": str(mp / "by-other-user"), "seed": 3, "size": 10})
+    assert r["ok"] == can_create, r
+    if can_create:
+        assert env.bucket.get_object("by-other-user").read() == content(3, 10)
+    else:
+        assert r["errno"] == "EACCES", r
+        assert not env.bucket.object_exists("by-other-user")
+    assert env.bucket.object_exists("owned-by-root")
     assert env.unmount(m) == []
 
 
