@@ -1,5 +1,6 @@
 import ObjectStore
 import ObjectStoreTesting
+import OSSCore
 @testable import OSSFS
 import Testing
 
@@ -86,6 +87,109 @@ import Testing
         #expect(t.memory.keys == ["a/", "a/x"])
         try await t.fs.rename(parent: .root, name: "a", newParent: .root, newName: "b", flags: .none)
         #expect(t.memory.keys == ["b/", "b/x"])
+        #expect(t.fs.area?.renameRecords().isEmpty == true)
+    }
+
+}
+
+/// A file rename is CopyObject then DeleteObject, spanned by a one-source rename record: a mount killed
+/// between (or during) the two steps is finished forward by the next one, never left with both names.
+@Suite struct FileRenameRecoveryTests {
+    let body = randomBytes(5000, seed: 77)
+
+    func renameCrashing(_ s: CrashScenario, at call: String, performed: Bool) async throws {
+        try await s.first.put("a.bin", body)
+        s.crashing.crash(at: call, after: 0, performed: performed)
+        await #expect(throws: FSError.self) {
+            try await s.first.fs.rename(parent: .root, name: "a.bin", newParent: .root, newName: "b.bin", flags: .none)
+        }
+        #expect(s.first.fs.area?.renameRecords().count == 1, "the record outlives the crash")
+    }
+
+    func expectMoved(_ s: CrashScenario) async throws {
+        #expect(s.memory.keys == ["b.bin"], "the new name only, not both")
+        expectSame((s.memory.storedBytes("b.bin"), body))
+        #expect(try await s.memory.head("b.bin").crc64 == CRC64.checksum(body))
+        #expect(s.first.fs.area?.renameRecords().isEmpty == true)
+    }
+
+    @Test(arguments: [false, true])
+    func killedBeforeTheDeleteIsFinishedOnRemount(performed: Bool) async throws {
+        let s = CrashScenario()
+        try await renameCrashing(s, at: "delete", performed: performed)
+        #expect(s.memory.keys == (performed ? ["b.bin"] : ["a.bin", "b.bin"]))
+        let (fs, counting) = s.remount()
+        let report = await fs.recover()
+        #expect(report.items.map(\.outcome) == [.renameFinished(copied: 0, deleted: performed ? 0 : 1)])
+        #expect(report.items.map(\.key) == ["b.bin"])
+        #expect(counting.calls("copy") == 0, "the destination was verified equal (size, CRC64), not copied again")
+        try await expectMoved(s)
+    }
+
+    @Test(arguments: [false, true])
+    func killedDuringTheCopyIsFinishedOnRemount(performed: Bool) async throws {
+        let s = CrashScenario()
+        try await renameCrashing(s, at: "copy", performed: performed)
+        #expect(s.memory.keys == (performed ? ["a.bin", "b.bin"] : ["a.bin"]), "the source is whole")
+        let (fs, counting) = s.remount()
+        let report = await fs.recover()
+        #expect(report.items.map(\.outcome) == [.renameFinished(copied: performed ? 0 : 1, deleted: 1)])
+        #expect(counting.calls("copy") == (performed ? 0 : 1))
+        try await expectMoved(s)
+    }
+
+    @Test func aReplacedTargetGetsTheSourceOnRemount() async throws {
+        let s = CrashScenario()
+        try await s.first.put("b.bin", bytes("the old target"))
+        try await renameCrashing(s, at: "copy", performed: false)
+        expectSame((s.memory.storedBytes("b.bin"), bytes("the old target")), "a failed copy changes nothing")
+        let (fs, _) = s.remount()
+        _ = await fs.recover()
+        try await expectMoved(s)
+    }
+
+    @Test func aSourceRewrittenBeforeRecoveryIsKept() async throws {
+        let s = CrashScenario()
+        try await renameCrashing(s, at: "delete", performed: false)
+        let (fs, _) = s.remount()
+        try await s.first.put("a.bin", bytes("written by another client"))
+        let report = await fs.recover()
+        #expect(report.items.map(\.outcome) == [.renameFinished(copied: 0, deleted: 0)])
+        expectSame((s.memory.storedBytes("a.bin"), bytes("written by another client")))
+        expectSame((s.memory.storedBytes("b.bin"), body))
+    }
+
+    @Test func aNativeSymlinkRenameIsFinishedOnRemount() async throws {
+        let s = CrashScenario()
+        try await s.memory.putSymlink("l", target: "somewhere/else", options: WriteOptions())   // as ossutil makes it
+        s.crashing.crash(at: "delete", after: 0)
+        await #expect(throws: FSError.self) {
+            try await s.first.fs.rename(parent: .root, name: "l", newParent: .root, newName: "m", flags: .none)
+        }
+        let (fs, _) = s.remount()
+        let report = await fs.recover()
+        #expect(report.items.map(\.outcome) == [.renameFinished(copied: 0, deleted: 1)])
+        #expect(s.memory.keys == ["m"])
+        #expect(try await s.memory.getSymlink("m").0 == "somewhere/else")
+    }
+
+    @Test func renamesWhileMountedLeaveNoRecord() async throws {
+        let faulty = FaultyStore(MemoryObjectStore())
+        let t = Harness(store: faulty, memory: faulty.inner)
+        try await t.put("a", bytes("a"))
+        faulty.failNext("copy")
+        await #expect(throws: FSError.self) {
+            try await t.fs.rename(parent: .root, name: "a", newParent: .root, newName: "b", flags: .none)
+        }
+        #expect(t.fs.area?.renameRecords().isEmpty == true, "a failed copy: the source is whole, nothing to finish")
+        #expect(t.memory.keys == ["a"])
+        faulty.failNext("delete")
+        await #expect(throws: FSError.self) {
+            try await t.fs.rename(parent: .root, name: "a", newParent: .root, newName: "b", flags: .none)
+        }
+        #expect(t.fs.area?.renameRecords().isEmpty == true, "a failed delete while mounted: both names, no record")
+        try await t.fs.rename(parent: .root, name: "a", newParent: .root, newName: "c", flags: .none)
+        #expect(t.memory.keys == ["b", "c"])
         #expect(t.fs.area?.renameRecords().isEmpty == true)
     }
 }

@@ -70,27 +70,52 @@ extension Filesystem {
 
     /// Copy then delete. An open source keeps its handles (the inode follows the name, its next flush goes
     /// to the new key); an open target is detached first, keeping its bytes for its handles.
+    ///
+    /// A one-source rename record (sourcePrefix = the old key, destinationPrefix = the new one) spans the two
+    /// steps, so a mount killed between them is finished by the next one (Filesystem+RenameRecovery.swift)
+    /// instead of leaving both names. Its writes are not fsync'd: a record lost with the page cache (power
+    /// loss, not a killed process) can only leave both names, never lose data, since the source goes only
+    /// after the copy is confirmed.
     func renameFile(_ source: FSPath, to target: FSPath, _ s: NodeInfo, replacing t: NodeInfo?) async throws {
         if t != nil, let tf = inodes.existingOpenFile(at: target) {
             await tf.lock.withLock { await detachLocked(tf) }
         }
         let from = names.fileKey(source)
         let to = names.fileKey(target)
+        let journal = RenameJournal(area: area, durable: false, record: RenameRecord(
+            sourcePrefix: from.rawValue, destinationPrefix: to.rawValue, phase: .copying,
+            sources: [.init(key: from.rawValue, size: s.size, etag: s.etag?.rawValue ?? "",
+                            symlink: s.symlinkForm == .native ? true : nil)],
+            copied: []))
         let move = {
-            if s.symlinkForm == .native {
-                try await self.store.putSymlink(to, target: ObjectKey(s.symlinkTarget ?? ""),
-                                                options: self.writeOptions(contentType: nil, metadata: s.userMetadata))
-            } else {
-                let r = try await self.copyObject(from: from, to: to, size: s.size, etag: s.etag, directive: .copy,
-                                                  source: s)
-                if let f = self.inodes.existingOpenFile(at: source) {
-                    f.with { st in
-                        if st.pinnedETag == s.etag { st.pinnedETag = r.etag }
+            try journal.begin()
+            do {
+                if s.symlinkForm == .native {
+                    try await self.store.putSymlink(to, target: ObjectKey(s.symlinkTarget ?? ""),
+                                                    options: self.writeOptions(contentType: nil,
+                                                                               metadata: s.userMetadata))
+                    try journal.startDeleting()
+                } else {
+                    let r = try await self.copyObject(from: from, to: to, size: s.size, etag: s.etag,
+                                                      directive: .copy, source: s)
+                    // Before the staged data follows the new key: a crash from here on never copies the old
+                    // object over what it uploads there.
+                    try journal.startDeleting()
+                    if let f = self.inodes.existingOpenFile(at: source) {
+                        f.with { st in
+                            if st.pinnedETag == s.etag { st.pinnedETag = r.etag }
+                        }
+                        // Its staged data now belongs to the new key, loaded from the copy.
+                        if f.with({ $0.record != nil }) { try? self.journalLocked(f, force: true, key: to) }
                     }
-                    // Its staged data now belongs to the new key, loaded from the copy.
-                    if f.with({ $0.record != nil }) { try? self.journalLocked(f, force: true, key: to) }
                 }
+            } catch {
+                // Nothing was deleted; a copy that failed changed nothing (CopyObject is atomic).
+                journal.end()
+                throw error
             }
+            // A failed delete (not a crash) ends the record too: the user may use the old name again.
+            defer { journal.end() }
             try await self.store.delete(from)
         }
         if let f = inodes.existingOpenFile(at: source) {
@@ -213,23 +238,26 @@ extension Filesystem {
     }
 }
 
-/// The progress record of one directory rename (no-ops without a staging area).
+/// The progress record of one directory or file rename (no-ops without a staging area).
 final class RenameJournal: Sendable {
     let area: StagingArea?
     let name: String
+    /// fsync each phase (directory renames); a file rename's record only has to outlive the process.
+    let durable: Bool
     private let record: Locked<RenameRecord>
     private let unsaved = Locked(0)
 
-    init(area: StagingArea?, record: RenameRecord) {
+    init(area: StagingArea?, durable: Bool = true, record: RenameRecord) {
         self.area = area
+        self.durable = durable
         self.name = area?.uniqueName(".rename") ?? ""
         self.record = Locked(record)
     }
 
-    /// Before the first copy: durable, or the rename does not start.
+    /// Before the first copy: written (durable when `durable`), or the rename does not start.
     func begin() throws {
         guard let area else { return }
-        try record.withLock { try area.writeRename($0, name: name, sync: true) }
+        try record.withLock { try area.writeRename($0, name: name, sync: durable) }
     }
 
     /// A copy is confirmed; noted in batches (a missing note only costs a HEAD at recovery).
@@ -252,9 +280,9 @@ final class RenameJournal: Sendable {
         try record.withLock { r in
             r.phase = .deleting
             r.copied = Array(r.sources.indices)
-            try area.writeRename(r, name: name, sync: true)
+            try area.writeRename(r, name: name, sync: durable)
         }
     }
 
-    func end() { area?.removeRename(name: name) }
+    func end() { area?.removeRename(name: name, sync: durable) }
 }

@@ -1,6 +1,7 @@
 import ObjectStore
 
-// Finishing a directory rename a crashed mount left (the ordering argument is in Filesystem+Rename.swift).
+// Finishing a directory or file rename a crashed mount left (the ordering argument is in
+// Filesystem+Rename.swift; a file rename is a record with one source whose key is the source prefix).
 extension Filesystem {
     func finishRename(_ name: String, _ saved: RenameRecord, _ area: StagingArea) async -> RecoveryReport.Item {
         var record = saved
@@ -34,8 +35,13 @@ extension Filesystem {
             var doomed: [ObjectKey] = []
             for s in record.sources {
                 let key = ObjectKey(s.key)
+                if s.symlink == true {
+                    // HEAD follows a native link (a dangling one reads as absent): ask for the link itself.
+                    if try await symlinkExists(key) { doomed.append(key) }
+                    continue
+                }
                 guard let m = try await headOrNil(key) else { continue }
-                if m.etag.rawValue == s.etag || s.symlink == true { doomed.append(key) }
+                if m.etag.rawValue == s.etag { doomed.append(key) }
             }
             if let legacy = record.legacyKey { doomed.append(ObjectKey(legacy)) }
             try await deleteKeys(doomed)
@@ -74,5 +80,14 @@ extension Filesystem {
         _ = try await copyObject(from: from, to: to, size: source.size, etag: source.etag, directive: .copy,
                                  source: info)
         return (source.etag.rawValue, true)
+    }
+
+    func symlinkExists(_ key: ObjectKey) async throws -> Bool {
+        do {
+            _ = try await store.getSymlink(key)
+            return true
+        } catch let e as ObjectStoreError where e.isNotFound {
+            return false
+        }
     }
 }

@@ -208,9 +208,9 @@ final class StagingArea: Sendable {
         try writeAtomically(try Self.encode(record), to: renamesDirectory + "/" + name, sync: sync)
     }
 
-    func removeRename(name: String) {
+    func removeRename(name: String, sync: Bool = true) {
         remove(renamesDirectory + "/" + name)
-        if !isFrozen { syncDirectory(renamesDirectory) }
+        if sync, !isFrozen { syncDirectory(renamesDirectory) }
     }
 
     func renameRecords() -> [(name: String, record: RenameRecord)] {
