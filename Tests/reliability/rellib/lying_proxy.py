@@ -6,6 +6,10 @@ Requests pass through unchanged. For a GET of a key containing one of these mark
   lie-shortlen  Content-Length (and the body) 10 bytes shorter than the object; other headers unchanged
   lie-crc       x-oss-hash-crc64ecma replaced by a wrong value; body intact
   lie-flip      one body byte changed; headers intact (the CRC header then no longer matches)
+
+`hold(method, target)`, when given, names requests that are never forwarded nor answered: the proxy sets
+`held` and keeps the connection open until `close()`. A test learns exactly when the client has sent such a
+request (say the DELETE that ends a rename), and can kill the client at that point without guessing times.
 """
 from __future__ import annotations
 
@@ -69,8 +73,12 @@ def _render(first: str, headers) -> bytes:
 
 
 class LyingProxy:
-    def __init__(self, upstream_port: int):
+    def __init__(self, upstream_port: int, hold=None):
         self.upstream_port = upstream_port
+        self.hold = hold
+        self.held = threading.Event()
+        self.held_requests: list[str] = []
+        self._closed = threading.Event()
         self.listener = socket.socket()
         self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.listener.bind(("127.0.0.1", 0))
@@ -86,6 +94,7 @@ class LyingProxy:
 
     def close(self) -> None:
         self._stop = True
+        self._closed.set()
         self.listener.close()
 
     def _accept(self) -> None:
@@ -106,6 +115,11 @@ class LyingProxy:
                     return
                 first, headers = _headers(head)
                 method, target = first.split(" ")[0], first.split(" ")[1]
+                if self.hold is not None and self.hold(method, target):
+                    self.held_requests.append(f"{method} {target}")
+                    self.held.set()
+                    self._closed.wait()
+                    return
                 body = b""
                 if _get(headers, "transfer-encoding") == "chunked":
                     body = _read_chunked(client, cbuf)
