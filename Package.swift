@@ -53,6 +53,9 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Measures the client's CPU per small request against oss-local (a benchmark tool, not shipped).
+        .executableTarget(name: "oss-request-bench", dependencies: ["OSSClient", "ObjectStore", "OSSCore"]),
+
         .executableTarget(name: "ossfs-passwd", dependencies: [
             "OSSClient",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
