@@ -157,7 +157,7 @@ final class CurlTransfer: @unchecked Sendable {
 
     /// The three digits after "HTTP/x.y ", 0 when they are not there.
     static func statusCode(_ line: UnsafeRawBufferPointer) -> Int {
-        guard let space = line.firstIndex(of: 0x20), space + 3 <= line.count else { return 0 }
+        guard let space = line.firstIndex(of: 0x20), space + 4 <= line.count else { return 0 }
         var code = 0
         for byte in line[(space + 1)..<(space + 4)] {
             guard byte >= 0x30 && byte <= 0x39 else { return 0 }
