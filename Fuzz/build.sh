@@ -14,11 +14,13 @@ OUT=$ROOT/.build/fuzz
 mkdir -p "$OUT"
 SAN=(-sanitize=fuzzer,address)
 SWIFTC=(swiftc -swift-version 5 -Onone -g "${SAN[@]}" -parse-as-library -module-cache-path "$OUT/module-cache")
-CMODS=(-I "$ROOT/Sources/CXML" -Xcc -I/usr/include/libxml2 -I "$OUT/ccrypto")
-# SwiftPM makes CCrypto's module map from its include/ directory; swiftc needs one written out.
-mkdir -p "$OUT/ccrypto"
+CMODS=(-I "$ROOT/Sources/CXML" -Xcc -I/usr/include/libxml2 -I "$OUT/ccrypto" -I "$OUT/ccrc64")
+# SwiftPM makes CCrypto's and CCRC64's module maps from their include/ directories; swiftc needs them written out.
+mkdir -p "$OUT/ccrypto" "$OUT/ccrc64"
 printf 'module CCrypto {\n    header "%s/Sources/CCrypto/include/ossfs_crypto.h"\n    link "crypto"\n    export *\n}\n' "$ROOT" \
     > "$OUT/ccrypto/module.modulemap"
+printf 'module CCRC64 {\n    header "%s/Sources/CCRC64/include/ossfs_crc64.h"\n    export *\n}\n' "$ROOT" \
+    > "$OUT/ccrc64/module.modulemap"
 
 # A static library module from a list of Swift files: lib$1.a and $1.swiftmodule in $OUT.
 module() {
@@ -27,13 +29,16 @@ module() {
         -emit-module-path "$OUT/$name.swiftmodule" -I "$OUT" "${CMODS[@]}" -enable-testing "${@/#/$ROOT/}" -o "$OUT/lib$name.a")
 }
 
-ccrypto() {
+# The C shims OSSCore needs, ASan-instrumented.
+cshims() {
     [ "$OUT/ccrypto.o" -nt Sources/CCrypto/ossfs_crypto.c ] || \
         clang -c -O1 -fsanitize=address -I Sources/CCrypto/include Sources/CCrypto/ossfs_crypto.c -o "$OUT/ccrypto.o"
+    [ "$OUT/ccrc64.o" -nt Sources/CCRC64/ossfs_crc64.c ] || \
+        clang -c -O1 -fsanitize=address -I Sources/CCRC64/include Sources/CCRC64/ossfs_crc64.c -o "$OUT/ccrc64.o"
 }
 
 objectstore() { module ObjectStore Sources/ObjectStore/*.swift; }
-osscore() { ccrypto; module OSSCore Sources/OSSCore/*.swift; }
+osscore() { cshims; module OSSCore Sources/OSSCore/*.swift; }
 
 link() {
     local target=$1; shift
@@ -44,7 +49,7 @@ link() {
 
 build_xml() {
     osscore
-    link fuzz-xml -lOSSCore "$OUT/ccrypto.o"
+    link fuzz-xml -lOSSCore "$OUT/ccrypto.o" "$OUT/ccrc64.o"
 }
 
 build_decoders() {
@@ -53,7 +58,7 @@ build_decoders() {
     module OSSClient Sources/OSSClient/Client/ResponseDecoders.swift Sources/OSSClient/Client/ErrorDecoder.swift \
         Sources/OSSClient/Client/ListResults.swift Sources/OSSClient/Client/ResponseHeaders.swift Sources/OSSClient/Client/StringTrimming.swift Sources/OSSClient/Logging/Redaction.swift \
         Sources/OSSClient/Transport/HTTPTransport.swift
-    link fuzz-decoders -lOSSClient -lOSSCore -lObjectStore "$OUT/ccrypto.o"
+    link fuzz-decoders -lOSSClient -lOSSCore -lObjectStore "$OUT/ccrypto.o" "$OUT/ccrc64.o"
 }
 
 build_options() {
@@ -61,7 +66,7 @@ build_options() {
     module OSSFS Sources/OSSFS/Options/*.swift Sources/OSSFS/Core/FilesystemConfiguration.swift \
         Sources/OSSFS/Maintenance/UploadAge.swift \
         Sources/OSSFS/FUSE/FuseAdapterSettings.swift
-    link fuzz-options -lOSSFS -lOSSCore -lObjectStore "$OUT/ccrypto.o"
+    link fuzz-options -lOSSFS -lOSSCore -lObjectStore "$OUT/ccrypto.o" "$OUT/ccrc64.o"
 }
 
 targets=("$@")

@@ -22,14 +22,12 @@ public struct SignableRequest: Sendable {
 
     /// The first header with this name, compared case-insensitively.
     public func header(_ name: String) -> String? {
-        let wanted = ASCII.lowercased(name)
-        return headers.first { ASCII.lowercased($0.name) == wanted }?.value
+        headers.first { ASCII.equalIgnoringCase($0.name, name) }?.value
     }
 
     /// Replaces every header with this name (any case) by one `name: value`.
     mutating func setHeader(_ name: String, _ value: String) {
-        let wanted = ASCII.lowercased(name)
-        headers.removeAll { ASCII.lowercased($0.name) == wanted }
+        headers.removeAll { ASCII.equalIgnoringCase($0.name, name) }
         headers.append((name: name, value: value))
     }
 
@@ -41,35 +39,50 @@ public struct SignableRequest: Sendable {
 }
 
 /// Locale-independent ASCII case folding: HTTP header names are ASCII, and Foundation's lowercased() is
-/// Unicode-aware and slower.
-enum ASCII {
-    static func lowercased(_ s: String) -> String {
-        var utf8 = Array(s.utf8)
-        var changed = false
-        for i in utf8.indices where utf8[i] >= 0x41 && utf8[i] <= 0x5A {
-            utf8[i] |= 0x20
-            changed = true
-        }
-        return changed ? String(decoding: utf8, as: UTF8.self) : s
+/// Unicode-aware and slower. Every request signs and every response is read through these, so they compare
+/// UTF-8 in place and build a new String only when something changes.
+public enum ASCII {
+    @inline(__always) static func lower(_ byte: UInt8) -> UInt8 {
+        byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
     }
 
-    static func uppercased(_ s: String) -> String {
-        var utf8 = Array(s.utf8)
-        var changed = false
-        for i in utf8.indices where utf8[i] >= 0x61 && utf8[i] <= 0x7A {
-            utf8[i] &= ~0x20
-            changed = true
-        }
-        return changed ? String(decoding: utf8, as: UTF8.self) : s
+    /// `a == b` ignoring ASCII case, without allocating.
+    public static func equalIgnoringCase(_ a: String, _ b: String) -> Bool {
+        let x = a.utf8, y = b.utf8
+        guard x.count == y.count else { return false }
+        return x.elementsEqual(y) { lower($0) == lower($1) }
     }
 
-    /// Strips spaces and tabs (HTTP optional whitespace) from both ends.
-    static func trimmed(_ s: String) -> String {
-        let bytes = Array(s.utf8)
-        var lo = 0, hi = bytes.count
-        while lo < hi, bytes[lo] == 0x20 || bytes[lo] == 0x09 || bytes[lo] == 0x0A || bytes[lo] == 0x0D { lo += 1 }
-        while hi > lo, bytes[hi - 1] == 0x20 || bytes[hi - 1] == 0x09 || bytes[hi - 1] == 0x0A || bytes[hi - 1] == 0x0D { hi -= 1 }
-        if lo == 0 && hi == bytes.count { return s }
-        return String(decoding: bytes[lo..<hi], as: UTF8.self)
+    /// Whether `s` starts with `lowerPrefix` (given in lower case) ignoring ASCII case, without allocating.
+    public static func hasPrefixIgnoringCase(_ s: String, _ lowerPrefix: String) -> Bool {
+        var bytes = s.utf8.makeIterator()
+        for expected in lowerPrefix.utf8 {
+            guard let byte = bytes.next(), lower(byte) == expected else { return false }
+        }
+        return true
+    }
+
+    public static func lowercased(_ s: String) -> String {
+        guard s.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) else { return s }
+        return String(decoding: s.utf8.map(lower), as: UTF8.self)
+    }
+
+    public static func uppercased(_ s: String) -> String {
+        guard s.utf8.contains(where: { $0 >= 0x61 && $0 <= 0x7A }) else { return s }
+        return String(decoding: s.utf8.map { $0 >= 0x61 && $0 <= 0x7A ? $0 & ~0x20 : $0 }, as: UTF8.self)
+    }
+
+    /// HTTP optional whitespace, plus the CR and LF that end a header line.
+    @inline(__always) public static func isSpace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
+    }
+
+    /// Strips spaces, tabs, CR and LF from both ends.
+    public static func trimmed(_ s: String) -> String {
+        let bytes = s.utf8
+        guard let first = bytes.first, let last = bytes.last, isSpace(first) || isSpace(last) else { return s }
+        guard let lo = bytes.firstIndex(where: { !isSpace($0) }) else { return "" }
+        let hi = bytes.lastIndex(where: { !isSpace($0) })!
+        return String(Substring(bytes[lo...hi]))   // both ends sit on ASCII boundaries
     }
 }

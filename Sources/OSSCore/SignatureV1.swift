@@ -43,9 +43,8 @@ public enum SignatureV1 {
     /// `x-oss-*` headers, lower-cased, values trimmed, repeated names merged with commas, sorted by name.
     static func canonicalizedOSSHeaders(_ r: SignableRequest) -> String {
         var merged: [String: String] = [:]
-        for (name, value) in r.headers {
+        for (name, value) in r.headers where ASCII.hasPrefixIgnoringCase(name, "x-oss-") {
             let lower = ASCII.lowercased(name)
-            guard lower.hasPrefix("x-oss-") else { continue }
             let v = ASCII.trimmed(value)
             merged[lower] = merged[lower].map { $0 + "," + v } ?? v
         }
@@ -64,7 +63,7 @@ public enum SignatureV1 {
 
     /// Base64 of HMAC-SHA1(secret, stringToSign).
     public static func signature(secret: String, stringToSign: String) -> String {
-        Base64.encode(Digest.hmacSHA1(key: Array(secret.utf8), Array(stringToSign.utf8)))
+        Base64.encode(Digest.hmacSHA1(key: secret.utf8, stringToSign.utf8))   // UTF-8 read in place
     }
 
     /// The date a V1 request signs: x-oss-date wins over Date (as the docs and SDKs have it).

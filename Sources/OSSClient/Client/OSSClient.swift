@@ -142,7 +142,8 @@ public final class OSSClient: ObjectStore {
     /// refuse it locally the way OSS refuses a bad argument.
     static func checkHeaders(_ headers: [(name: String, value: String)]) throws {
         for (name, value) in headers {
-            let bad = (name + value).utf8.contains { $0 == 0x0D || $0 == 0x0A || $0 == 0 }
+            let breaks: (UInt8) -> Bool = { $0 == 0x0D || $0 == 0x0A || $0 == 0 }
+            let bad = name.utf8.contains(where: breaks) || value.utf8.contains(where: breaks)
             if bad || name.isEmpty || name.utf8.contains(where: { $0 == 0x3A || $0 == 0x20 }) {
                 throw ObjectStoreError.service(OSSServiceError(
                     status: 400, code: .invalidArgument, message: "header \(name) cannot be sent as given",

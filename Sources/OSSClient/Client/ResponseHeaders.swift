@@ -5,9 +5,8 @@ import OSSCore
 enum ResponseHeaders {
     static func metadata(key: ObjectKey, _ h: HTTPHeaders) -> ObjectMetadata {
         var user: [String: String] = [:]
-        for (name, value) in h {
-            let lower = name.lowercased()
-            if lower.hasPrefix("x-oss-meta-") { user[String(lower.dropFirst("x-oss-meta-".count))] = value }
+        for (name, value) in h where ASCII.hasPrefixIgnoringCase(name, "x-oss-meta-") {
+            user[String(ASCII.lowercased(name).dropFirst("x-oss-meta-".count))] = value
         }
         return ObjectMetadata(
             key: key,

@@ -67,7 +67,7 @@ final class CurlTransfer: @unchecked Sendable {
         set(ossfs_curl_easy_setopt_long(easy, CURLOPT_BUFFERSIZE, 256 << 10))
         set(ossfs_curl_easy_setopt_long(easy, CURLOPT_UPLOAD_BUFFERSIZE, 512 << 10))
 
-        let method = request.method.uppercased()
+        let method = ASCII.uppercased(request.method)
         let hasBody = method == "PUT" || method == "POST" || body.length > 0
         if method == "HEAD" {
             set(ossfs_curl_easy_setopt_long(easy, CURLOPT_NOBODY, 1))
@@ -133,22 +133,38 @@ final class CurlTransfer: @unchecked Sendable {
 
     // MARK: callbacks (I/O thread)
 
+    /// Parses one header line as bytes: only the trimmed name and value become Strings (every response passes
+    /// through here, a HEAD is nothing else).
     fileprivate func receiveHeader(_ bytes: UnsafeRawBufferPointer) {
-        // Strip CR LF as bytes: in Swift "\r\n" is one Character, so String suffix checks would miss it.
         var end = bytes.count
-        while end > 0, bytes[end - 1] == 0x0A || bytes[end - 1] == 0x0D { end -= 1 }
-        let line = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[0..<end]), as: UTF8.self)
-        if line.hasPrefix("HTTP/") {
+        while end > 0, ASCII.isSpace(bytes[end - 1]) { end -= 1 }
+        let line = UnsafeRawBufferPointer(rebasing: bytes[0..<end])
+        if line.starts(with: "HTTP/".utf8) {
             // A new status line (100 Continue, or a resend): start over.
-            let parts = line.split(separator: " ", maxSplits: 2)
-            status = parts.count >= 2 ? Int(parts[1]) ?? 0 : 0
+            status = Self.statusCode(line)
             headers = HTTPHeaders()
             return
         }
-        guard let colon = line.firstIndex(of: ":") else { return }
-        let name = String(line[..<colon]).trimmingSpaces()
-        let value = String(line[line.index(after: colon)...]).trimmingSpaces()
+        guard let colon = line.firstIndex(of: 0x3A) else { return }
+        var nameEnd = colon
+        while nameEnd > 0, ASCII.isSpace(line[nameEnd - 1]) { nameEnd -= 1 }
+        var valueStart = colon + 1
+        while valueStart < line.count, ASCII.isSpace(line[valueStart]) { valueStart += 1 }
+        let name = String(decoding: UnsafeRawBufferPointer(rebasing: line[0..<nameEnd]), as: UTF8.self)
+        let value = String(decoding: UnsafeRawBufferPointer(rebasing: line[valueStart...]), as: UTF8.self)
         headers.add(name, value)
+    }
+
+    /// The three digits after "HTTP/x.y ", 0 when they are not there.
+    static func statusCode(_ line: UnsafeRawBufferPointer) -> Int {
+        guard let space = line.firstIndex(of: 0x20), space + 4 <= line.count else { return 0 }
+        var code = 0
+        for byte in line[(space + 1)..<(space + 4)] {
+            guard byte >= 0x30 && byte <= 0x39 else { return 0 }
+            code = code * 10 + Int(byte - 0x30)
+        }
+        if space + 4 < line.count, line[space + 4] != 0x20 { return 0 }
+        return code
     }
 
     private var isSuccess: Bool { (200..<300).contains(status) }

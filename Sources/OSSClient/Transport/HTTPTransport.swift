@@ -1,4 +1,5 @@
 import ObjectStore
+import OSSCore
 
 /// The bytes of a request body. `file` streams a region of a local file so a 5 GB part never sits in memory.
 public enum RequestBody: Sendable, Hashable {
@@ -69,7 +70,7 @@ public struct HTTPRequest: Sendable {
 
     /// Case-insensitive lookup of a request header.
     public func header(_ name: String) -> String? {
-        headers.first { $0.name.lowercased() == name.lowercased() }?.value
+        headers.first { ASCII.equalIgnoringCase($0.name, name) }?.value
     }
 }
 
@@ -80,8 +81,7 @@ public struct HTTPHeaders: Sendable, Sequence {
     public mutating func add(_ name: String, _ value: String) { entries.append((name, value)) }
     /// The first value of `name`, any case.
     public subscript(_ name: String) -> String? {
-        let lower = name.lowercased()
-        return entries.first { $0.name.lowercased() == lower }?.value
+        entries.first { ASCII.equalIgnoringCase($0.name, name) }?.value
     }
     public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> { entries.makeIterator() }
 }

@@ -1,0 +1,91 @@
+// oss-request-bench: the CPU one small request costs the client. Sends N HeadObject or 4 KiB GetObject calls
+// through OSSClient (signing, libcurl transport, header parsing, CRC check) with K in flight, and prints
+// requests/s and the client process's CPU time per request. Point it at a release oss-local; timings are
+// figures to compare, never test assertions.
+//
+// Usage: OSS_ACCESS_KEY_ID=.. OSS_ACCESS_KEY_SECRET=.. oss-request-bench URL BUCKET [head|get] [N] [K]
+#if canImport(Glibc)
+import Glibc
+#endif
+import ObjectStore
+import OSSClient
+import OSSCore
+
+func fail(_ message: String) -> Never {
+    fputs("oss-request-bench: \(message)\n", stderr)
+    exit(2)
+}
+
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+}
+
+func wallSeconds() -> Double {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+}
+
+let arguments = CommandLine.arguments
+guard arguments.count >= 3 else { fail("usage: oss-request-bench URL BUCKET [head|get] [N] [K]") }
+let operation = arguments.count > 3 ? arguments[3] : "head"
+let total = arguments.count > 4 ? Int(arguments[4]) ?? 20_000 : 20_000
+let inFlight = arguments.count > 5 ? Int(arguments[5]) ?? 32 : 32
+guard operation == "head" || operation == "get" else { fail("operation must be head or get") }
+let environment = ProcessEnvironment.current()
+guard let id = environment["OSS_ACCESS_KEY_ID"], let secret = environment["OSS_ACCESS_KEY_SECRET"] else {
+    fail("set OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET")
+}
+
+let endpoint: Endpoint
+do { endpoint = try Endpoint(parsing: arguments[1]) } catch { fail("\(error)") }
+let client: OSSClient
+do {
+    let credentials = StaticCredentialsProvider(Credentials(accessKeyID: id, accessKeySecret: secret))
+    client = try OSSClient(configuration: ClientConfiguration(endpoint: endpoint, bucket: arguments[2]),
+                           credentials: credentials)
+} catch { fail("\(error)") }
+
+let key = ObjectKey("oss-request-bench/object-4k")
+let body = (0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+
+/// Runs `count` requests, `inFlight` at a time, each checked.
+func run(_ count: Int) async throws {
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        var started = 0
+        func launch() {
+            started += 1
+            if operation == "head" {
+                group.addTask {
+                    let metadata = try await client.head(key)
+                    guard metadata.size == 4096 else { fail("HEAD size \(metadata.size)") }
+                }
+            } else {
+                group.addTask {
+                    let (_, bytes) = try await client.get(key, range: nil, conditions: GetConditions())
+                    guard bytes == body else { fail("GET returned other bytes") }
+                }
+            }
+        }
+        while started < min(inFlight, count) { launch() }
+        while try await group.next() != nil {
+            if started < count { launch() }
+        }
+    }
+}
+
+do {
+    _ = try await client.put(key, payload: .bytes(body), options: WriteOptions())
+    try await run(min(total, 1000))   // warm up connections and caches
+    let cpu0 = cpuSeconds(), wall0 = wallSeconds()
+    try await run(total)
+    let cpu = cpuSeconds() - cpu0, wall = wallSeconds() - wall0
+    let rate = Int(Double(total) / wall), micros = Int(cpu / Double(total) * 1e6)
+    print("\(operation): \(total) requests, \(inFlight) in flight: \(rate) requests/s, client CPU \(micros) us/request "
+        + "(\(Int(cpu * 1000)) ms CPU, \(Int(wall * 1000)) ms wall)")
+} catch {
+    fail("\(error)")
+}
