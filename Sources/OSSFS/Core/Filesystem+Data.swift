@@ -14,9 +14,10 @@ extension Filesystem {
             let path = try childPath(parent, name)
             var info: NodeInfo
             var created = false
-            // The kernel creates after a negative lookup, so the (cached) answer usually suffices; the empty
-            // put is conditional (forbid-overwrite), so a file another client made meanwhile is never
-            // replaced: create then opens it, or fails with EEXIST under O_EXCL.
+            // The kernel creates after a negative lookup, so the (cached) answer usually suffices. A new file
+            // costs no request here: it lives in its open-file state until its first upload (at flush or
+            // close) creates the object, conditional (forbid-overwrite) under O_EXCL so that an object
+            // another client made meanwhile is never replaced.
             var existing = try await resolve(path)
             if existing != nil { existing = try await resolve(path, fresh: true) }   // it may be gone since
             if let existing {
@@ -24,19 +25,17 @@ extension Filesystem {
                 if existing.kind == .directory { throw FSError.isDirectory }
                 info = existing
             } else {
-                do {
-                    info = try await createObject(path, permissions: permissions & ~caller.umask, caller: caller,
-                                                  exclusive: true)
-                    created = true
-                } catch FSError.exists where !flags.exclusive {
-                    guard let theirs = try await resolve(path, fresh: true) else { throw FSError.exists }
-                    if theirs.kind == .directory { throw FSError.isDirectory }
-                    info = theirs
-                }
+                info = try newFileInfo(path, permissions: permissions & ~caller.umask, caller: caller)
+                created = true
             }
             let e = entry(path, info)
             do {
-                let reply = try await openHandle(e.attributes.ino, flags: flags, known: created ? info : nil)
+                let reply = try await openHandle(e.attributes.ino, flags: flags, known: created ? info : nil,
+                                                 creating: created ? .init(exclusive: flags.exclusive) : nil)
+                if created {
+                    cache.invalidateCreated(path)
+                    cache.put(path, info)
+                }
                 return (e, reply)
             } catch {
                 inodes.forget(e.attributes.ino, count: 1)   // the kernel never sees this Entry
@@ -45,9 +44,16 @@ extension Filesystem {
         }
     }
 
+    /// A file `create` makes: it exists only in its open-file state until its first upload.
+    struct NewFile {
+        var exclusive: Bool
+    }
+
     /// Opens a handle on the inode's shared open-file state, pinning the object's ETag when the state is new.
     /// Opens re-read the metadata (close-to-open consistency) unless `known` came from the store just now.
-    func openHandle(_ ino: InodeNumber, flags: OpenFlags, known: NodeInfo? = nil) async throws -> OpenReply {
+    func openHandle(_ ino: InodeNumber, flags: OpenFlags, known: NodeInfo? = nil, creating: NewFile? = nil)
+        async throws -> OpenReply
+    {
         guard let record = inodes.record(ino) else { throw FSError.notFound }
         if flags.writes { try checkWritable() }
         switch record.kind {
@@ -65,6 +71,15 @@ extension Filesystem {
                 file.with { s in
                     s.handles += 1
                     if flags.writes { s.writers += 1 }
+                }
+                if let creating, file.with({ $0.handles == 1 && $0.pinnedETag == nil && !$0.dirty }) {
+                    do { try startNewFileLocked(file, creating) } catch {
+                        file.with { s in
+                            s.handles -= 1
+                            if flags.writes { s.writers -= 1 }
+                        }
+                        throw error
+                    }
                 }
                 if flags.truncate, flags.writes {
                     do { try truncateLocked(file, to: 0) } catch {
@@ -314,6 +329,24 @@ extension Filesystem {
     }
 
     // MARK: - Staging (all under file.lock)
+
+    /// A created file: staged (empty) and recorded at once, so that a crash before its first upload still
+    /// leaves the empty file to the next mount's recovery, as the empty object ossfs 1.x puts at create would.
+    func startNewFileLocked(_ file: OpenFile, _ new: NewFile) throws {
+        file.with { s in
+            s.existsInStore = false
+            s.forbidOverwrite = new.exclusive
+            s.dirty = true
+        }
+        do {
+            _ = try ensureStagingLocked(file)
+            try journalLocked(file, force: true)
+        } catch {
+            file.discardStaging(area)
+            file.with { $0.dirty = false }
+            throw error
+        }
+    }
 
     func ensureStagingLocked(_ file: OpenFile) throws -> StagingFile {
         if let s = file.with({ $0.staging }) { return s }

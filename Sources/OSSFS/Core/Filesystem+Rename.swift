@@ -77,6 +77,11 @@ extension Filesystem {
         let from = names.fileKey(source)
         let to = names.fileKey(target)
         let move = {
+            if let f = self.inodes.existingOpenFile(at: source), f.with({ !$0.existsInStore }) {
+                // Created here and not uploaded yet: there is no object to move, only its record to re-key.
+                if f.with({ $0.record != nil }) { try self.journalLocked(f, force: true, key: to) }
+                return
+            }
             if s.symlinkForm == .native {
                 try await self.store.putSymlink(to, target: ObjectKey(s.symlinkTarget ?? ""),
                                                 options: self.writeOptions(contentType: nil, metadata: s.userMetadata))

@@ -15,8 +15,9 @@ extension Filesystem {
         let key = names.fileKey(path)
         var info = file.info
         info.userMetadata = OSSFS1Metadata.encode(info)
+        let forbidOverwrite = file.with { !$0.existsInStore && $0.forbidOverwrite }
         let options = writeOptions(contentType: info.contentType ?? "application/octet-stream",
-                                   metadata: info.userMetadata)
+                                   metadata: info.userMetadata, forbidOverwrite: forbidOverwrite)
         let result: WriteResult
         var mixed = false
         do {
@@ -57,6 +58,8 @@ extension Filesystem {
             s.info.objectKey = key
             s.info.contentType = options.contentType
             s.info.objectType = nil
+            s.existsInStore = true
+            s.forbidOverwrite = false
         }
         forgetRecordLocked(file)
         inodes.bumpEpoch(file.ino)

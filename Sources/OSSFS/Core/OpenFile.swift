@@ -39,6 +39,11 @@ final class OpenFile: Sendable {
         var dirtyBytes: UInt64 = 0
         /// The staging record last written for this file (nil: none on disk).
         var record: StagingRecord?
+        /// False for a file created here whose first upload has not landed: it exists only locally (lookups
+        /// and listings show it from this state), and its first PUT is what creates the object.
+        var existsInStore = true
+        /// Created with O_EXCL: the first upload must not replace an object someone else made meanwhile.
+        var forbidOverwrite = false
     }
     private let state: Mutex<State>
 
