@@ -240,7 +240,9 @@ extension Filesystem {
                     try await fillGapsLocked(file, block)
                     file.with { $0.written.insert(block) }
                 }
-                // The record first: after a crash it must name every range that may hold written bytes.
+                // The record first: after a crash it must name every range that may hold written bytes (and
+                // no part of a streaming upload whose bytes this write changes).
+                try eagerBeforeWriteLocked(file, at..<at + UInt64(data.count))
                 let before = file.with { $0.record }
                 try journalLocked(file, adding: at..<at + UInt64(data.count))
                 do { try staging.write(data, at: at) } catch {
@@ -257,9 +259,14 @@ extension Filesystem {
                     s.dirtyBytes += UInt64(data.count)
                     s.info.mtime = now
                     s.info.ctime = now
+                    s.lastWriteTime = now
                     return s.dirtyBytes
                 }
-                if let limit = config.maxDirtyData, dirtyBytes >= limit { try await uploadLocked(file) }
+                if let limit = config.maxDirtyData, dirtyBytes >= limit {
+                    try await uploadLocked(file)
+                } else {
+                    await eagerAfterWriteLocked(file, writeStart: at)
+                }
                 return data.count
             }
         }
@@ -390,6 +397,7 @@ extension Filesystem {
     }
 
     func truncateLocked(_ file: OpenFile, to size: UInt64) throws {
+        abandonEagerLocked(file)   // its parts were cut for the old length
         let staging = try ensureStagingLocked(file)
         try staging.truncate(to: size)
         let now = clock.now()
@@ -414,6 +422,7 @@ extension Filesystem {
         do { try await fillGapsLocked(file, 0..<base) } catch {
             // The handles will see EIO on unstaged ranges; the unlink itself must still happen.
         }
+        abandonEagerLocked(file)
         file.with { s in
             s.detached = true
             s.dirty = false

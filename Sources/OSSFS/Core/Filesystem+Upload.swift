@@ -24,7 +24,9 @@ extension Filesystem {
             // The record takes the metadata (chmod, times) this upload stores, in case it is cut short.
             if staging != nil { try journalLocked(file, force: true) }
             let journal = uploadJournal(file)
-            if let staging {
+            if let staging, let r = try await finishEagerLocked(file, staging, key: key, info: info, options: options) {
+                result = r
+            } else if let staging {
                 if let etag, base > 0, config.copyAPIEnabled, info.objectType != .appendable, usesMultipart(info.size) {
                     // Parts nobody wrote are copied from the pinned object; only the others are loaded and sent.
                     let reuse = PartReuse(source: key, etag: etag, base: base, written: file.with { $0.written }) {
@@ -60,6 +62,7 @@ extension Filesystem {
             s.info.objectType = nil
             s.existsInStore = true
             s.forbidOverwrite = false
+            s.eagerRefused = false
         }
         forgetRecordLocked(file)
         inodes.bumpEpoch(file.ino)

@@ -44,6 +44,12 @@ final class OpenFile: Sendable {
         var existsInStore = true
         /// Created with O_EXCL: the first upload must not replace an object someone else made meanwhile.
         var forbidOverwrite = false
+        /// The streaming upload of a file being written in order (Filesystem+EagerUpload).
+        var eager: EagerUpload?
+        /// A streaming upload could not start (OSS refused): not tried again before the next upload.
+        var eagerRefused = false
+        /// The mtime the last write set (a later utimens means the upload must store other times).
+        var lastWriteTime: Timestamp?
     }
     private let state: Mutex<State>
 
