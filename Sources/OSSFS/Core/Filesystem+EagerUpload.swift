@@ -32,7 +32,7 @@ extension Filesystem {
         let (size, written) = file.with { ($0.size, $0.written) }
         let store = self.store
         var n = 1
-        while eager.runningCount < config.parallelCount {
+        while eager.runningCount < config.parallelCount, n <= 10_000 {   // OSS's part number limit
             let range = eager.range(of: n, size: size)
             guard UInt64(range.count) == eager.partSize, range.upperBound <= writeStart else { break }
             if !eager.isTaken(n), written.contains(range) {
