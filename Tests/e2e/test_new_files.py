@@ -83,15 +83,17 @@ def test_exclusive_create_never_replaces_an_object_made_meanwhile(env):
     assert api.get(env.bucket, "race") == b"theirs"
 
 
-def test_plain_create_is_last_writer_wins(env):
+def test_plain_create_never_replaces_an_object_made_meanwhile_either(env):
     m = env.mount()
     fd = os.open(m / "lw", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
         os.write(fd, b"ours")
-        env.bucket.put_object("lw", b"theirs")
+        env.bucket.put_object("lw", b"theirs")   # our "absent" answer went stale
     finally:
-        os.close(fd)
-    api.assert_object(env.bucket, "lw", b"ours")
+        with pytest.raises(OSError) as e:
+            os.close(fd)
+        assert e.value.errno == errno.EIO
+    assert api.get(env.bucket, "lw") == b"theirs"
 
 
 def test_cp_r_of_many_small_files(env, tmp_path):

@@ -15,9 +15,12 @@ extension Filesystem {
             var info: NodeInfo
             var created = false
             // The kernel creates after a negative lookup, so the (cached) answer usually suffices. A new file
-            // costs no request here: it lives in its open-file state until its first upload (at flush or
-            // close) creates the object, conditional (forbid-overwrite) under O_EXCL so that an object
-            // another client made meanwhile is never replaced.
+            // costs no request here: it lives in its open-file state (stat, ls, open by others see it) until
+            // its first upload (at flush or close) creates the object. That upload is conditional
+            // (forbid-overwrite): an object another client made meanwhile is never replaced; the flush then
+            // fails with EIO and the data stays staged (the next mount keeps it in conflicts/). A crash
+            // before that upload leaves the record written here: the next mount uploads what was staged,
+            // an empty file at least, unless the name was taken meanwhile.
             var existing = try await resolve(path)
             if existing != nil { existing = try await resolve(path, fresh: true) }   // it may be gone since
             if let existing {
@@ -31,7 +34,7 @@ extension Filesystem {
             let e = entry(path, info)
             do {
                 let reply = try await openHandle(e.attributes.ino, flags: flags, known: created ? info : nil,
-                                                 creating: created ? .init(exclusive: flags.exclusive) : nil)
+                                                 creating: created)
                 if created {
                     cache.invalidateCreated(path)
                     cache.put(path, info)
@@ -44,14 +47,10 @@ extension Filesystem {
         }
     }
 
-    /// A file `create` makes: it exists only in its open-file state until its first upload.
-    struct NewFile {
-        var exclusive: Bool
-    }
-
     /// Opens a handle on the inode's shared open-file state, pinning the object's ETag when the state is new.
     /// Opens re-read the metadata (close-to-open consistency) unless `known` came from the store just now.
-    func openHandle(_ ino: InodeNumber, flags: OpenFlags, known: NodeInfo? = nil, creating: NewFile? = nil)
+    /// `creating`: the file is new (see `startNewFileLocked`).
+    func openHandle(_ ino: InodeNumber, flags: OpenFlags, known: NodeInfo? = nil, creating: Bool = false)
         async throws -> OpenReply
     {
         guard let record = inodes.record(ino) else { throw FSError.notFound }
@@ -72,8 +71,8 @@ extension Filesystem {
                     s.handles += 1
                     if flags.writes { s.writers += 1 }
                 }
-                if let creating, file.with({ $0.handles == 1 && $0.pinnedETag == nil && !$0.dirty }) {
-                    do { try startNewFileLocked(file, creating) } catch {
+                if creating, file.with({ $0.handles == 1 && $0.pinnedETag == nil && !$0.dirty }) {
+                    do { try startNewFileLocked(file) } catch {
                         file.with { s in
                             s.handles -= 1
                             if flags.writes { s.writers -= 1 }
@@ -339,10 +338,10 @@ extension Filesystem {
 
     /// A created file: staged (empty) and recorded at once, so that a crash before its first upload still
     /// leaves the empty file to the next mount's recovery, as the empty object ossfs 1.x puts at create would.
-    func startNewFileLocked(_ file: OpenFile, _ new: NewFile) throws {
+    func startNewFileLocked(_ file: OpenFile) throws {
         file.with { s in
             s.existsInStore = false
-            s.forbidOverwrite = new.exclusive
+            s.forbidOverwrite = true
             s.dirty = true
         }
         do {

@@ -80,7 +80,9 @@ extension Filesystem {
             // A streaming upload goes to the old key: the next flush uploads under the new one.
             if let f = self.inodes.existingOpenFile(at: source) { self.abandonEagerLocked(f) }
             if let f = self.inodes.existingOpenFile(at: source), f.with({ !$0.existsInStore }) {
-                // Created here and not uploaded yet: there is no object to move, only its record to re-key.
+                // Created here and not uploaded yet: there is no object to move, only its record to re-key;
+                // an object the rename replaces goes now (the file's first upload then creates the name).
+                if t != nil { try await self.store.delete(to) }
                 if f.with({ $0.record != nil }) { try self.journalLocked(f, force: true, key: to) }
                 return
             }

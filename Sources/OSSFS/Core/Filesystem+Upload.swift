@@ -45,6 +45,13 @@ extension Filesystem {
                 result = try await copyObject(from: key, to: key, size: info.size, etag: etag,
                                               directive: .replace(options), source: info)
             }
+        } catch let e as ObjectStoreError where e.code == .fileAlreadyExists && forbidOverwrite && staging != nil {
+            // An earlier attempt may have stored it after all (its answer was lost, or its CRC64 looked wrong):
+            // then the object there is ours; anybody else's stays, and ours stays staged.
+            guard let own = try? await ownEarlierUpload(staging!, key: key, info: info, options: options) else {
+                throw FSError.io("upload of \(key) failed, data kept staged: \(Self.fsError(e, key: key))")
+            }
+            result = own
         } catch {
             throw FSError.io("upload of \(key) failed, data kept staged: \(Self.fsError(error, key: key))")
         }
@@ -70,6 +77,23 @@ extension Filesystem {
         cache.invalidateCreated(path)
         cache.put(path, stored)
         inodes.setInfo(file.ino, stored)
+    }
+
+    /// The object at `key` when it holds exactly the staged bytes (size and CRC64), its metadata brought up
+    /// to date; nil when it is somebody else's.
+    func ownEarlierUpload(_ staging: StagingFile, key: ObjectKey, info: NodeInfo, options: WriteOptions)
+        async throws -> WriteResult?
+    {
+        let current = try await store.head(key)
+        guard current.size == info.size, let stored = current.crc64,
+              stored == (try await Blocking.run { try staging.crc64(0..<info.size) }) else { return nil }
+        if current.userMetadata == options.userMetadata, current.contentType == options.contentType {
+            return WriteResult(etag: current.etag, crc64: stored)
+        }
+        var unconditional = options
+        unconditional.forbidOverwrite = false
+        return try await copyObject(from: key, to: key, size: info.size, etag: current.etag,
+                                    directive: .replace(unconditional), source: info)
     }
 
     /// The part size for `size` bytes: the configured size (at least OSS's 100 KiB minimum), doubled until

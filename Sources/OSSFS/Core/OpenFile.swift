@@ -42,7 +42,8 @@ final class OpenFile: Sendable {
         /// False for a file created here whose first upload has not landed: it exists only locally (lookups
         /// and listings show it from this state), and its first PUT is what creates the object.
         var existsInStore = true
-        /// Created with O_EXCL: the first upload must not replace an object someone else made meanwhile.
+        /// Created here: the first upload must not replace an object someone else made meanwhile (our
+        /// negative answer may have been stale), so it is conditional; a conflict is EIO, the data stays staged.
         var forbidOverwrite = false
         /// The streaming upload of a file being written in order (Filesystem+EagerUpload).
         var eager: EagerUpload?
