@@ -22,6 +22,9 @@ final class EagerUpload: Sendable {
         var done: [Int: UploadedPart] = [:]
         /// Confirmed since the record last heard of them.
         var unrecorded: Set<Int> = []
+        /// Invalidated while running: still awaited before completion, so that a stale copy of a part can
+        /// never land after the one sent again under the same number.
+        var retired: [Task<Void, Never>] = []
         var nextToken: UInt64 = 0
     }
     private let state = Mutex(State())
@@ -76,7 +79,10 @@ final class EagerUpload: Sendable {
     @discardableResult
     func invalidate(_ number: Int) -> Bool {
         state.withLock { s in
-            if let r = s.running.removeValue(forKey: number) { r.task.cancel() }
+            if let r = s.running.removeValue(forKey: number) {
+                r.task.cancel()
+                s.retired.append(r.task)
+            }
             let recorded = s.done.removeValue(forKey: number) != nil && !s.unrecorded.contains(number)
             s.unrecorded.remove(number)
             return recorded
@@ -91,12 +97,10 @@ final class EagerUpload: Sendable {
         }
     }
 
-    /// Waits for every part on its way.
+    /// Waits for every part on its way, invalidated ones included.
     func settle() async {
-        while let task = state.withLock({ $0.running.values.first?.task }) {
+        while let task = state.withLock({ s in s.running.values.first?.task ?? s.retired.popLast() }) {
             await task.value
-            // A cancelled task whose `finish` found itself invalidated leaves no entry; one still listed
-            // under the same token would loop forever, so drop finished-but-unclaimed entries.
             state.withLock { s in
                 for (n, r) in s.running where r.task == task { s.running[n] = nil }
             }
