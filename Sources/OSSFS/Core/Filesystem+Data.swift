@@ -349,7 +349,10 @@ extension Filesystem {
             try journalLocked(file, force: true)
         } catch {
             file.discardStaging(area)
-            file.with { $0.dirty = false }
+            file.with { s in   // never shown, never uploaded: the create fails
+                s.dirty = false
+                s.detached = true
+            }
             throw error
         }
     }
