@@ -121,18 +121,19 @@ import Testing
         let t = Harness()
         await #expect(throws: FSError.notFound) { _ = try await t.fs.lookup(parent: .root, name: "f") }
         try await t.put("f", bytes("theirs"))                 // our negative cache does not know yet
-        await #expect(throws: FSError.exists) {
-            _ = try await t.fs.create(parent: .root, name: "f", permissions: 0o644,
-                                      flags: OpenFlags(access: .writeOnly, exclusive: true), caller: user)
-        }
+        // create costs no request: the conditional first upload is what finds the conflict.
+        let (_, x) = try await t.fs.create(parent: .root, name: "f", permissions: 0o644,
+                                           flags: OpenFlags(access: .writeOnly, exclusive: true), caller: user)
+        _ = try await t.fs.write(x.handle, offset: 0, data: bytes("ours"))
+        await #expect(throws: FSError.self) { try await t.fs.flush(x.handle) }
         #expect(t.memory.storedBytes("f") == bytes("theirs"))
-        try await t.memory.delete("f")
+        #expect(t.fs.area?.stagingRecords().count == 1, "ours stays staged")
+        await t.fs.release(x.handle)
         try await t.put("g", bytes("theirs too"))
         t.fs.cache.putAbsent(FSPath("g"))
-        let (e, o) = try await t.fs.create(parent: .root, name: "g", permissions: 0o644,
+        let (_, o) = try await t.fs.create(parent: .root, name: "g", permissions: 0o644,
                                            flags: OpenFlags(access: .readWrite), caller: user)
-        #expect(e.attributes.size == 10)
-        #expect(try await t.readAll(o.handle) == bytes("theirs too"))
+        await #expect(throws: FSError.self) { try await t.fs.flush(o.handle) }   // not even an empty file
         await t.fs.release(o.handle)
         #expect(t.memory.storedBytes("g") == bytes("theirs too"))
     }

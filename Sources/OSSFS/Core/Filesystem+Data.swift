@@ -14,9 +14,13 @@ extension Filesystem {
             let path = try childPath(parent, name)
             var info: NodeInfo
             var created = false
-            // The kernel creates after a negative lookup, so the (cached) answer usually suffices; the empty
-            // put is conditional (forbid-overwrite), so a file another client made meanwhile is never
-            // replaced: create then opens it, or fails with EEXIST under O_EXCL.
+            // The kernel creates after a negative lookup, so the (cached) answer usually suffices. A new file
+            // costs no request here: it lives in its open-file state (stat, ls, open by others see it) until
+            // its first upload (at flush or close) creates the object. That upload is conditional
+            // (forbid-overwrite): an object another client made meanwhile is never replaced; the flush then
+            // fails with EIO and the data stays staged (the next mount keeps it in conflicts/). A crash
+            // before that upload leaves the record written here: the next mount uploads what was staged,
+            // an empty file at least, unless the name was taken meanwhile.
             var existing = try await resolve(path)
             if existing != nil { existing = try await resolve(path, fresh: true) }   // it may be gone since
             if let existing {
@@ -24,19 +28,17 @@ extension Filesystem {
                 if existing.kind == .directory { throw FSError.isDirectory }
                 info = existing
             } else {
-                do {
-                    info = try await createObject(path, permissions: permissions & ~caller.umask, caller: caller,
-                                                  exclusive: true)
-                    created = true
-                } catch FSError.exists where !flags.exclusive {
-                    guard let theirs = try await resolve(path, fresh: true) else { throw FSError.exists }
-                    if theirs.kind == .directory { throw FSError.isDirectory }
-                    info = theirs
-                }
+                info = try newFileInfo(path, permissions: permissions & ~caller.umask, caller: caller)
+                created = true
             }
             let e = entry(path, info)
             do {
-                let reply = try await openHandle(e.attributes.ino, flags: flags, known: created ? info : nil)
+                let reply = try await openHandle(e.attributes.ino, flags: flags, known: created ? info : nil,
+                                                 creating: created)
+                if created {
+                    cache.invalidateCreated(path)
+                    cache.put(path, info)
+                }
                 return (e, reply)
             } catch {
                 inodes.forget(e.attributes.ino, count: 1)   // the kernel never sees this Entry
@@ -47,7 +49,10 @@ extension Filesystem {
 
     /// Opens a handle on the inode's shared open-file state, pinning the object's ETag when the state is new.
     /// Opens re-read the metadata (close-to-open consistency) unless `known` came from the store just now.
-    func openHandle(_ ino: InodeNumber, flags: OpenFlags, known: NodeInfo? = nil) async throws -> OpenReply {
+    /// `creating`: the file is new (see `startNewFileLocked`).
+    func openHandle(_ ino: InodeNumber, flags: OpenFlags, known: NodeInfo? = nil, creating: Bool = false)
+        async throws -> OpenReply
+    {
         guard let record = inodes.record(ino) else { throw FSError.notFound }
         if flags.writes { try checkWritable() }
         switch record.kind {
@@ -65,6 +70,15 @@ extension Filesystem {
                 file.with { s in
                     s.handles += 1
                     if flags.writes { s.writers += 1 }
+                }
+                if creating, file.with({ $0.handles == 1 && $0.pinnedETag == nil && !$0.dirty }) {
+                    do { try startNewFileLocked(file) } catch {
+                        file.with { s in
+                            s.handles -= 1
+                            if flags.writes { s.writers -= 1 }
+                        }
+                        throw error
+                    }
                 }
                 if flags.truncate, flags.writes {
                     do { try truncateLocked(file, to: 0) } catch {
@@ -225,7 +239,9 @@ extension Filesystem {
                     try await fillGapsLocked(file, block)
                     file.with { $0.written.insert(block) }
                 }
-                // The record first: after a crash it must name every range that may hold written bytes.
+                // The record first: after a crash it must name every range that may hold written bytes (and
+                // no part of a streaming upload whose bytes this write changes).
+                try eagerBeforeWriteLocked(file, at..<at + UInt64(data.count))
                 let before = file.with { $0.record }
                 try journalLocked(file, adding: at..<at + UInt64(data.count))
                 do { try staging.write(data, at: at) } catch {
@@ -242,9 +258,14 @@ extension Filesystem {
                     s.dirtyBytes += UInt64(data.count)
                     s.info.mtime = now
                     s.info.ctime = now
+                    s.lastWriteTime = now
                     return s.dirtyBytes
                 }
-                if let limit = config.maxDirtyData, dirtyBytes >= limit { try await uploadLocked(file) }
+                if let limit = config.maxDirtyData, dirtyBytes >= limit {
+                    try await uploadLocked(file)
+                } else {
+                    await eagerAfterWriteLocked(file, writeStart: at)
+                }
                 return data.count
             }
         }
@@ -315,6 +336,27 @@ extension Filesystem {
 
     // MARK: - Staging (all under file.lock)
 
+    /// A created file: staged (empty) and recorded at once, so that a crash before its first upload still
+    /// leaves the empty file to the next mount's recovery, as the empty object ossfs 1.x puts at create would.
+    func startNewFileLocked(_ file: OpenFile) throws {
+        file.with { s in
+            s.existsInStore = false
+            s.forbidOverwrite = true
+            s.dirty = true
+        }
+        do {
+            _ = try ensureStagingLocked(file)
+            try journalLocked(file, force: true)
+        } catch {
+            file.discardStaging(area)
+            file.with { s in   // never shown, never uploaded: the create fails
+                s.dirty = false
+                s.detached = true
+            }
+            throw error
+        }
+    }
+
     func ensureStagingLocked(_ file: OpenFile) throws -> StagingFile {
         if let s = file.with({ $0.staging }) { return s }
         let staging = try makeStagingFile()
@@ -357,6 +399,7 @@ extension Filesystem {
     }
 
     func truncateLocked(_ file: OpenFile, to size: UInt64) throws {
+        abandonEagerLocked(file)   // its parts were cut for the old length
         let staging = try ensureStagingLocked(file)
         try staging.truncate(to: size)
         let now = clock.now()
@@ -381,6 +424,7 @@ extension Filesystem {
         do { try await fillGapsLocked(file, 0..<base) } catch {
             // The handles will see EIO on unstaged ranges; the unlink itself must still happen.
         }
+        abandonEagerLocked(file)
         file.with { s in
             s.detached = true
             s.dirty = false

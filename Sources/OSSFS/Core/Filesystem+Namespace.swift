@@ -71,14 +71,20 @@ extension Filesystem {
         }
     }
 
-    /// Puts an empty file object, as ossfs 1.x does at create: the name exists in OSS at once.
-    func createObject(_ path: FSPath, permissions: UInt32, caller: Caller, exclusive: Bool) async throws -> NodeInfo {
+    /// The attributes of a new regular file at `path` (name checked), not stored anywhere yet.
+    func newFileInfo(_ path: FSPath, permissions: UInt32, caller: Caller) throws -> NodeInfo {
         try names.validateNew(path, directory: false)
         var info = newInfo(.regular, permissions: permissions, caller: caller)
-        let key = names.fileKey(path)
         info.userMetadata = OSSFS1Metadata.encode(info)
         info.contentType = mimeTypes.contentType(forName: path.name)
-        info.objectKey = key
+        info.objectKey = names.fileKey(path)
+        return info
+    }
+
+    /// Puts an empty file object (mknod): the name exists in OSS at once.
+    func createObject(_ path: FSPath, permissions: UInt32, caller: Caller, exclusive: Bool) async throws -> NodeInfo {
+        var info = try newFileInfo(path, permissions: permissions, caller: caller)
+        let key = names.fileKey(path)
         do {
             let r = try await store.put(key, payload: .empty,
                                         options: writeOptions(contentType: info.contentType, metadata: info.userMetadata,

@@ -116,6 +116,12 @@ extension Filesystem {
             }
             token = page.nextToken
         } while token != nil
+        // Files created here whose first upload has not landed are not in the listing yet.
+        for (name, file) in inodes.openFiles(in: path) where index[name] == nil {
+            guard file.with({ !$0.existsInStore && !$0.detached }) else { continue }
+            index[name] = entries.count
+            entries.append(ListedEntry(name: name, kind: .regular, info: file.info))
+        }
         // What the stat cache already knows beats the listing's guesses (and is what lookup will say).
         for i in entries.indices {
             let child = path.appending(entries[i].name)

@@ -88,6 +88,15 @@ extension Filesystem {
                             symlink: s.symlinkForm == .native ? true : nil)],
             copied: []))
         let move = {
+            // A streaming upload goes to the old key: the next flush uploads under the new one.
+            if let f = self.inodes.existingOpenFile(at: source) { self.abandonEagerLocked(f) }
+            if let f = self.inodes.existingOpenFile(at: source), f.with({ !$0.existsInStore }) {
+                // Created here and not uploaded yet: there is no object to move, only its record to re-key;
+                // an object the rename replaces goes now (the file's first upload then creates the name).
+                if t != nil { try await self.store.delete(to) }
+                if f.with({ $0.record != nil }) { try self.journalLocked(f, force: true, key: to) }
+                return
+            }
             try journal.begin()
             do {
                 if s.symlinkForm == .native {
@@ -197,6 +206,7 @@ extension Filesystem {
             if let (old, new) = copied[newKey] { f.with { if $0.pinnedETag == old { $0.pinnedETag = new } } }
             // Their staging records follow (the rename record already says `deleting`, so a crash from here
             // on never copies the old object over what they upload to the new key).
+            abandonEagerLocked(f)   // it was going to the old key
             if f.with({ $0.record != nil }) { try? journalLocked(f, force: true, key: newKey) }
         }
         // A failure here (not a crash) ends the record too: the mount keeps running and the user may change

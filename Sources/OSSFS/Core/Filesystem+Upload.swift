@@ -15,15 +15,18 @@ extension Filesystem {
         let key = names.fileKey(path)
         var info = file.info
         info.userMetadata = OSSFS1Metadata.encode(info)
+        let forbidOverwrite = file.with { !$0.existsInStore && $0.forbidOverwrite }
         let options = writeOptions(contentType: info.contentType ?? "application/octet-stream",
-                                   metadata: info.userMetadata)
+                                   metadata: info.userMetadata, forbidOverwrite: forbidOverwrite)
         let result: WriteResult
         var mixed = false
         do {
             // The record takes the metadata (chmod, times) this upload stores, in case it is cut short.
             if staging != nil { try journalLocked(file, force: true) }
             let journal = uploadJournal(file)
-            if let staging {
+            if let staging, let r = try await finishEagerLocked(file, staging, key: key, info: info, options: options) {
+                result = r
+            } else if let staging {
                 if let etag, base > 0, config.copyAPIEnabled, info.objectType != .appendable, usesMultipart(info.size) {
                     // Parts nobody wrote are copied from the pinned object; only the others are loaded and sent.
                     let reuse = PartReuse(source: key, etag: etag, base: base, written: file.with { $0.written }) {
@@ -42,6 +45,13 @@ extension Filesystem {
                 result = try await copyObject(from: key, to: key, size: info.size, etag: etag,
                                               directive: .replace(options), source: info)
             }
+        } catch let e as ObjectStoreError where e.code == .fileAlreadyExists && forbidOverwrite && staging != nil {
+            // An earlier attempt may have stored it after all (its answer was lost, or its CRC64 looked wrong):
+            // then the object there is ours; anybody else's stays, and ours stays staged.
+            guard let own = try? await ownEarlierUpload(staging!, key: key, info: info, options: options) else {
+                throw FSError.io("upload of \(key) failed, data kept staged: \(Self.fsError(e, key: key))")
+            }
+            result = own
         } catch {
             throw FSError.io("upload of \(key) failed, data kept staged: \(Self.fsError(error, key: key))")
         }
@@ -57,6 +67,9 @@ extension Filesystem {
             s.info.objectKey = key
             s.info.contentType = options.contentType
             s.info.objectType = nil
+            s.existsInStore = true
+            s.forbidOverwrite = false
+            s.eagerRefused = false
         }
         forgetRecordLocked(file)
         inodes.bumpEpoch(file.ino)
@@ -64,6 +77,23 @@ extension Filesystem {
         cache.invalidateCreated(path)
         cache.put(path, stored)
         inodes.setInfo(file.ino, stored)
+    }
+
+    /// The object at `key` when it holds exactly the staged bytes (size and CRC64), its metadata brought up
+    /// to date; nil when it is somebody else's.
+    func ownEarlierUpload(_ staging: StagingFile, key: ObjectKey, info: NodeInfo, options: WriteOptions)
+        async throws -> WriteResult?
+    {
+        let current = try await store.head(key)
+        guard current.size == info.size, let stored = current.crc64,
+              stored == (try await Blocking.run { try staging.crc64(0..<info.size) }) else { return nil }
+        if current.userMetadata == options.userMetadata, current.contentType == options.contentType {
+            return WriteResult(etag: current.etag, crc64: stored)
+        }
+        var unconditional = options
+        unconditional.forbidOverwrite = false
+        return try await copyObject(from: key, to: key, size: info.size, etag: current.etag,
+                                    directive: .replace(unconditional), source: info)
     }
 
     /// The part size for `size` bytes: the configured size (at least OSS's 100 KiB minimum), doubled until

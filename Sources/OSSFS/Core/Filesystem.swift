@@ -157,8 +157,17 @@ public final class Filesystem: FilesystemOperations {
             }
         }
         let info = try await probe(path)
+        if info == nil, let local = localOnlyFile(at: path) { return local }
         if let info { cache.put(path, info) } else { cache.putAbsent(path) }
         return info
+    }
+
+    /// A file created here whose first upload has not landed: the store does not know it yet.
+    func localOnlyFile(at path: FSPath) -> NodeInfo? {
+        guard let f = inodes.existingOpenFile(at: path), f.with({ !$0.existsInStore && !$0.detached }) else {
+            return nil
+        }
+        return f.info
     }
 
     /// Asks the store, concurrently: the file object, the `dir/` marker, and (unless notsup_compat_dir)
@@ -222,6 +231,10 @@ public final class Filesystem: FilesystemOperations {
 
     /// True when nothing but the directory's own marker lies below it (hidden names count as children).
     func isEmptyDirectory(_ path: FSPath) async throws -> Bool {
+        // A file created here and not uploaded yet is a child the store does not list.
+        if inodes.openFiles(in: path).contains(where: { localOnlyFile(at: path.appending($0.name)) != nil }) {
+            return false
+        }
         let prefix = names.listPrefix(path)
         let page = try await store.list(ListRequest(prefix: prefix, delimiter: nil, maxKeys: 2))
         return page.commonPrefixes.isEmpty && page.objects.allSatisfy { $0.key.rawValue == prefix }

@@ -225,6 +225,16 @@ final class InodeTable: Sendable {
         }
     }
 
+    /// Open-file states of the files directly in `directory`, by name.
+    func openFiles(in directory: FSPath) -> [(name: String, file: OpenFile)] {
+        state.withLock { s in
+            s.records.values.compactMap { r in
+                guard let f = r.openFile, let p = r.path, !p.isRoot, p.parent == directory else { return nil }
+                return (p.name, f)
+            }.sorted { $0.name < $1.name }
+        }
+    }
+
     /// Open-file states of every inode at or below `path`, ascending by inode number (the lock order for
     /// `OpenFile.lock`).
     func openFiles(within path: FSPath) -> [OpenFile] {

@@ -39,6 +39,18 @@ final class OpenFile: Sendable {
         var dirtyBytes: UInt64 = 0
         /// The staging record last written for this file (nil: none on disk).
         var record: StagingRecord?
+        /// False for a file created here whose first upload has not landed: it exists only locally (lookups
+        /// and listings show it from this state), and its first PUT is what creates the object.
+        var existsInStore = true
+        /// Created here: the first upload must not replace an object someone else made meanwhile (our
+        /// negative answer may have been stale), so it is conditional; a conflict is EIO, the data stays staged.
+        var forbidOverwrite = false
+        /// The streaming upload of a file being written in order (Filesystem+EagerUpload).
+        var eager: EagerUpload?
+        /// A streaming upload could not start (OSS refused): not tried again before the next upload.
+        var eagerRefused = false
+        /// The mtime the last write set (a later utimens means the upload must store other times).
+        var lastWriteTime: Timestamp?
     }
     private let state: Mutex<State>
 
