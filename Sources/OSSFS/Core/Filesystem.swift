@@ -146,9 +146,11 @@ public final class Filesystem: FilesystemOperations {
 
     // MARK: - Resolving paths
 
-    /// The entry at `path` (cached unless `fresh`), or nil when nothing is there.
+    /// The entry at `path` (cached unless `fresh`), or nil when nothing is there. A directory this mount
+    /// made and still knows completely (see `StatCache`) answers for its names even when `fresh`.
     func resolve(_ path: FSPath, fresh: Bool = false) async throws -> NodeInfo? {
         if path.isRoot { return rootInfo }
+        if fresh, cache.knownAbsent(path) { return nil }   // a name this mount never made in its own new directory
         if !fresh, let answer = cache.get(path) {
             switch answer {
             case .absent: return nil
