@@ -79,9 +79,25 @@ public struct HTTPHeaders: Sendable, Sequence {
     public init(_ entries: [(name: String, value: String)] = []) { self.entries = entries }
     public mutating func add(_ name: String, _ value: String) { entries.append((name, value)) }
     /// The first value of `name`, any case.
+    /// (ASCII case folding on bytes: lowercasing every header name per lookup was a visible share of a
+    /// HEAD's CPU when listing big directories.)
     public subscript(_ name: String) -> String? {
-        let lower = name.lowercased()
-        return entries.first { $0.name.lowercased() == lower }?.value
+        entries.first { Self.sameName($0.name, name) }?.value
+    }
+
+    static func sameName(_ a: String, _ b: String) -> Bool {
+        var x = a.utf8.makeIterator(), y = b.utf8.makeIterator()
+        while true {
+            switch (x.next(), y.next()) {
+            case (nil, nil): return true
+            case (let p?, let q?):
+                if p == q { continue }
+                let lp = p >= 0x41 && p <= 0x5A ? p | 0x20 : p
+                let lq = q >= 0x41 && q <= 0x5A ? q | 0x20 : q
+                if lp != lq { return false }
+            default: return false
+            }
+        }
     }
     public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> { entries.makeIterator() }
 }

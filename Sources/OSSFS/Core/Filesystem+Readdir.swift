@@ -55,13 +55,9 @@ extension Filesystem {
                     if s.prefetch == nil { s.prefetch = attributePrefetch(path) }   // the pass began as readdir
                     return s.prefetch!
                 }
+                // (A re-read of these offsets finds the answers kept by the prefetch: writing them back into
+                // the handle's listing would copy the whole array per call.)
                 slice = await completeAttributes(slice, prefetch)
-                // Kept, so a rewind-free re-read of these offsets asks nothing again.
-                let completed = slice
-                d.state.withLock { s in
-                    guard s.entries?.count == entries.count else { return }
-                    for (i, e) in completed.enumerated() where e.info.complete { s.entries![start + i] = e }
-                }
             }
             var provisioned: [InodeNumber] = []
             for (i, e) in slice.enumerated() {
