@@ -137,18 +137,23 @@ final class CurlTransfer: @unchecked Sendable {
         // Strip CR LF as bytes: in Swift "\r\n" is one Character, so String suffix checks would miss it.
         var end = bytes.count
         while end > 0, bytes[end - 1] == 0x0A || bytes[end - 1] == 0x0D { end -= 1 }
-        let line = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[0..<end]), as: UTF8.self)
-        if line.hasPrefix("HTTP/") {
+        let line = UnsafeRawBufferPointer(rebasing: bytes[0..<end])
+        if line.starts(with: "HTTP/".utf8) {
             // A new status line (100 Continue, or a resend): start over.
-            let parts = line.split(separator: " ", maxSplits: 2)
+            let parts = String(decoding: line, as: UTF8.self).split(separator: " ", maxSplits: 2)
             status = parts.count >= 2 ? Int(parts[1]) ?? 0 : 0
             headers = HTTPHeaders()
             return
         }
-        guard let colon = line.firstIndex(of: ":") else { return }
-        let name = String(line[..<colon]).trimmingSpaces()
-        let value = String(line[line.index(after: colon)...]).trimmingSpaces()
-        headers.add(name, value)
+        // Split and trim on bytes, one String per part: this runs for every header of every response.
+        guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return }
+        func trimmed(_ r: Range<Int>) -> String {
+            var lo = r.lowerBound, hi = r.upperBound
+            while lo < hi, line[lo] == 0x20 || line[lo] == 0x09 { lo += 1 }
+            while hi > lo, line[hi - 1] == 0x20 || line[hi - 1] == 0x09 { hi -= 1 }
+            return String(decoding: UnsafeRawBufferPointer(rebasing: line[lo..<hi]), as: UTF8.self)
+        }
+        headers.add(trimmed(0..<colon), trimmed((colon + 1)..<line.count))
     }
 
     private var isSuccess: Bool { (200..<300).contains(status) }
