@@ -163,6 +163,18 @@ public final class Filesystem: FilesystemOperations {
         return info
     }
 
+    /// A regular file's current metadata (open's close-to-open check): one HEAD of its key, where `resolve`
+    /// would also ask for a `dir/` marker and children. The inode already says it is a file; nil when the
+    /// object is gone or is no longer a regular file.
+    func resolveFile(_ path: FSPath) async throws -> NodeInfo? {
+        guard let info = try await headFile(names.fileKey(path)), info.kind == .regular else {
+            cache.invalidate(path)   // gone, or something else now: the next lookup asks in full
+            return nil
+        }
+        cache.put(path, info)
+        return info
+    }
+
     /// Asks the store, concurrently: the file object, the `dir/` marker, and (unless notsup_compat_dir)
     /// whether any key lies below `path/`. A directory wins over a same-named file.
     func probe(_ path: FSPath) async throws -> NodeInfo? {
