@@ -197,8 +197,8 @@ private extension NodeInfo {
         try await t.fs.rmdir(parent: d, name: "s")
         #expect(t.fs.cache.isComplete(FSPath("d")))
         faulty.resetCounts()
-        await #expect(throws: FSError.notFound) { _ = try await t.ino("d/f") }
-        await #expect(throws: FSError.notFound) { _ = try await t.ino("d/s") }
+        await #expect(throws: FSError.notFound) { _ = try await t.fs.lookup(parent: d, name: "f") }
+        await #expect(throws: FSError.notFound) { _ = try await t.fs.lookup(parent: d, name: "s") }
         #expect(faulty.calls("head") + faulty.calls("list") == 0)
     }
 }
