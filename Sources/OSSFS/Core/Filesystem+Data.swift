@@ -105,7 +105,7 @@ extension Filesystem {
             guard let epoch = inodes.epoch(ino), let path = inodes.record(ino)?.path else { throw FSError.notFound }
             var info: NodeInfo
             if let known { info = known } else {
-                guard let fresh = try await resolve(path, fresh: true) else { throw FSError.notFound }
+                guard let fresh = try await resolveFile(path) else { throw FSError.notFound }
                 info = fresh
             }
             guard info.kind == .regular else { throw FSError.notFound }

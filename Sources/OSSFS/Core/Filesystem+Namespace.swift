@@ -48,11 +48,17 @@ extension Filesystem {
             info.contentType = OSSFS1Metadata.directoryContentType
             info.objectKey = key
             info.directorySource = .marker(key)
-            let r = try await store.put(key, payload: .empty,
+            let r: WriteResult
+            do {
+                r = try await store.put(key, payload: .empty,
                                         options: writeOptions(contentType: info.contentType, metadata: info.userMetadata))
+            } catch {
+                cache.forgetComplete(path.parent)
+                throw error
+            }
             info.etag = r.etag
-            cache.invalidateCreated(path)
-            cache.put(path, info)
+            cache.created(path, info)
+            cache.markComplete(path)   // new and empty: its names are answered here until the TTL ends
             return entry(path, info)
         }
     }
@@ -91,10 +97,13 @@ extension Filesystem {
                                                               forbidOverwrite: exclusive))
             info.etag = r.etag
         } catch let e as ObjectStoreError where e.code == .fileAlreadyExists {
+            cache.forgetComplete(path.parent)   // another client made it: this mount's knowledge is stale
             throw FSError.exists
+        } catch {
+            cache.forgetComplete(path.parent)
+            throw error
         }
-        cache.invalidateCreated(path)
-        cache.put(path, info)
+        cache.created(path, info)
         return info
     }
 
@@ -121,8 +130,7 @@ extension Filesystem {
     /// Bookkeeping after `path` disappeared from the store.
     func removed(_ path: FSPath, directory: Bool) {
         inodes.detach(path)
-        if directory { cache.invalidateTree(path) } else { cache.invalidate(path) }
-        cache.putAbsent(path)
+        cache.removed(path, directory: directory)
         cache.invalidate(path.parent)
     }
 
@@ -133,12 +141,18 @@ extension Filesystem {
             guard let info = try await resolve(path, fresh: true) else { throw FSError.notFound }
             guard info.kind == .directory else { throw FSError.notDirectory }
             guard try await isEmptyDirectory(path) else { throw FSError.notEmpty }
+            var keys = [names.markerKey(path)]
             if case .marker(let key)? = info.directorySource, key != names.markerKey(path) {
-                try await store.delete(key)   // the legacy `dir` form
+                keys.append(key)   // the legacy `dir` form
             }
-            try await store.delete(names.markerKey(path))
             if !config.noImplicitDirectories {   // an s3fs `dir_$folder$` would bring the name back
-                try await store.delete(ObjectKey(names.fileKey(path).rawValue + OSSFS1Metadata.folderSuffix))
+                keys.append(ObjectKey(names.fileKey(path).rawValue + OSSFS1Metadata.folderSuffix))
+            }
+            // Independent deletes (an absent key deletes fine): at once, not one round trip after another.
+            let store = self.store
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for key in keys { group.addTask { try await store.delete(key) } }
+                try await group.waitForAll()
             }
             removed(path, directory: true)
             await keepDirectoryAlive(path.parent)
@@ -169,12 +183,17 @@ extension Filesystem {
             info.contentType = "application/octet-stream"
             info.objectKey = key
             info.symlinkTarget = target
-            let r = try await store.put(key, payload: .bytes(body),
+            let r: WriteResult
+            do {
+                r = try await store.put(key, payload: .bytes(body),
                                         options: writeOptions(contentType: info.contentType, metadata: meta))
+            } catch {
+                cache.forgetComplete(path.parent)
+                throw error
+            }
             info.etag = r.etag
             info.size = UInt64(target.utf8.count)
-            cache.invalidateCreated(path)
-            cache.put(path, info)
+            cache.created(path, info)
             return entry(path, info)
         }
     }

@@ -2,9 +2,12 @@ import ObjectStore
 
 // opendir, readdir, readdirplus, releasedir.
 extension Filesystem {
-    /// readdirplus returns at most this many entries per call, so per-entry HEADs stay bounded; the kernel
-    /// asks again from the last offset.
+    /// readdirplus returns at most this many entries per call (each waits for its entries' metadata); the
+    /// kernel asks again from the last offset.
     static let plusBatch = 128
+    /// readdir returns at most this many (more than any kernel buffer holds): each one returned is pinned
+    /// until releasedir, so handing out the whole rest of a big directory per call would cost O(n²).
+    static let plainBatch = 2048
 
     public func opendir(_ ino: InodeNumber) async throws -> HandleID {
         try await guarded {
@@ -19,7 +22,20 @@ extension Filesystem {
             let path = try directoryPath(d.ino)
             var listed = d.state.withLock { $0.entries }
             if offset == 0 || listed == nil {
-                listed = try await list(path)
+                // A (re)start: metadata requests of an earlier pass stop; this pass's start with each page.
+                let prefetch = plus && !config.readdirOptimize ? attributePrefetch(path) : nil
+                d.state.withLock { s in
+                    s.prefetch?.cancel()
+                    s.prefetch = prefetch
+                }
+                do {
+                    listed = try await list(path) { page in
+                        prefetch?.enqueue(page.filter { !$0.info.complete }.map { .init(name: $0.name, kind: $0.kind) })
+                    }
+                } catch {
+                    prefetch?.cancel()
+                    throw error
+                }
                 d.state.withLock { $0.entries = listed }
             }
             let entries = listed!
@@ -32,10 +48,16 @@ extension Filesystem {
             }
             let start = Int(max(offset, 2) - 2)
             guard start < entries.count else { return out }
-            var slice = Array(entries[start...])
-            if plus {
-                slice = Array(slice.prefix(Self.plusBatch))
-                slice = await completeAttributes(path, slice)
+            let end = min(entries.count, start + (plus ? Self.plusBatch : Self.plainBatch))
+            var slice = Array(entries[start..<end])
+            if plus, !config.readdirOptimize, slice.contains(where: { !$0.info.complete }) {
+                let prefetch = d.state.withLock { s in
+                    if s.prefetch == nil { s.prefetch = attributePrefetch(path) }   // the pass began as readdir
+                    return s.prefetch!
+                }
+                // (A re-read of these offsets finds the answers kept by the prefetch: writing them back into
+                // the handle's listing would copy the whole array per call.)
+                slice = await completeAttributes(slice, prefetch)
             }
             var provisioned: [InodeNumber] = []
             for (i, e) in slice.enumerated() {
@@ -58,13 +80,15 @@ extension Filesystem {
 
     public func releasedir(_ handle: HandleID) async {
         guard case .directory(let d)? = handles.remove(handle) else { return }
-        inodes.unpin(d.state.withLock { $0.provisioned })
+        let (provisioned, prefetch) = d.state.withLock { ($0.provisioned, $0.prefetch) }
+        prefetch?.cancel()
+        inodes.unpin(provisioned)
     }
 
     /// One pass over ListObjects (delimiter "/", 1000 keys a page): common prefixes are directories, objects
     /// are files; names a filesystem cannot show are hidden and a directory hides a same-named file (see
-    /// `Namespace`).
-    func list(_ path: FSPath) async throws -> [ListedEntry] {
+    /// `Namespace`). `onPage` sees each page's new or changed entries as soon as the page is in.
+    func list(_ path: FSPath, onPage: ([ListedEntry]) -> Void = { _ in }) async throws -> [ListedEntry] {
         let prefix = names.listPrefix(path)
         var entries: [ListedEntry] = []
         var index: [String: Int] = [:]
@@ -73,17 +97,21 @@ extension Filesystem {
         repeat {
             let page = try await store.list(ListRequest(prefix: prefix, delimiter: "/", continuationToken: token,
                                                         maxKeys: 1000))
+            var touched: [Int] = []
+            func add(_ e: ListedEntry) {
+                if let i = index[e.name] { entries[i] = e; touched.append(i) } else {
+                    index[e.name] = entries.count
+                    touched.append(entries.count)
+                    entries.append(e)
+                }
+            }
             for p in page.commonPrefixes {
                 guard p.hasPrefix(prefix), p.hasSuffix("/") else { continue }
                 let name = p.dropFirst(prefix.count).dropLast()
                 guard Namespace.displayableName(name) else { continue }
                 var info = OSSFS1Metadata.implicitDirectory(defaults: defaults, time: now)
                 info.complete = false
-                let e = ListedEntry(name: String(name), kind: .directory, info: info)
-                if let i = index[e.name] { entries[i] = e } else {
-                    index[e.name] = entries.count
-                    entries.append(e)
-                }
+                add(ListedEntry(name: String(name), kind: .directory, info: info))
             }
             for o in page.objects {
                 guard o.key.rawValue.hasPrefix(prefix) else { continue }
@@ -94,11 +122,7 @@ extension Filesystem {
                     guard Namespace.displayableName(name) else { continue }
                     var info = OSSFS1Metadata.implicitDirectory(defaults: defaults, time: o.lastModified)
                     info.complete = false
-                    let e = ListedEntry(name: String(name), kind: .directory, info: info)
-                    if let i = index[e.name] { entries[i] = e } else {
-                        index[e.name] = entries.count
-                        entries.append(e)
-                    }
+                    add(ListedEntry(name: String(name), kind: .directory, info: info))
                     continue
                 }
                 guard !name.isEmpty, Namespace.displayableName(name) else { continue }   // "" is our own marker
@@ -111,58 +135,72 @@ extension Filesystem {
                                     objectType: o.objectType, storageClass: o.storageClass)
                 info.complete = false
                 if kind == .symlink { info.symlinkForm = .native }
-                index[String(name)] = entries.count
-                entries.append(ListedEntry(name: String(name), kind: kind, info: info))
+                add(ListedEntry(name: String(name), kind: kind, info: info))
             }
+            for i in touched { mergeCached(path, &entries[i]) }
+            onPage(touched.map { entries[$0] })
             token = page.nextToken
         } while token != nil
-        // Files created here whose first upload has not landed are not in the listing yet.
+        // Files created here whose first upload has not landed are not in the listing yet; what this mount
+        // holds for them is the whole truth.
         for (name, file) in inodes.openFiles(in: path) where index[name] == nil {
             guard file.with({ !$0.existsInStore && !$0.detached }) else { continue }
+            var info = file.info
+            info.complete = true
             index[name] = entries.count
-            entries.append(ListedEntry(name: name, kind: .regular, info: file.info))
-        }
-        // What the stat cache already knows beats the listing's guesses (and is what lookup will say).
-        for i in entries.indices {
-            let child = path.appending(entries[i].name)
-            let cached = cache.get(child)
-            if case .absent? = cached { cache.invalidate(child) }   // the listing proves it exists now
-            if case .present(let info)? = cached, info.kind == entries[i].kind || info.kind == .symlink,
-               info.complete
-            {
-                entries[i].kind = info.kind
-                entries[i].info = info
-            } else if config.readdirOptimize {
-                cache.put(child, entries[i].info)
-            }
+            entries.append(ListedEntry(name: name, kind: .regular, info: info))
         }
         return entries
     }
 
-    /// readdirplus: mode/uid/gid need each object's metadata; HEADs run in parallel, at most multireq_max at
-    /// once. With readdir_optimize the listing's guesses stand (ossfs 1.x).
-    func completeAttributes(_ dir: FSPath, _ entries: [ListedEntry]) async -> [ListedEntry] {
-        if config.readdirOptimize { return entries }
+    /// What the stat cache already knows beats the listing's guesses (and is what lookup will say).
+    private func mergeCached(_ dir: FSPath, _ e: inout ListedEntry) {
+        let child = dir.appending(e.name)
+        let cached = cache.get(child)
+        if case .absent? = cached { cache.invalidate(child) }   // the listing proves it exists now
+        if case .present(let info)? = cached, info.kind == e.kind || info.kind == .symlink, info.complete {
+            e.kind = info.kind
+            e.info = info
+        } else if config.readdirOptimize {
+            cache.put(child, e.info)
+        }
+    }
+
+    /// The metadata requests of one directory pass: a file's object, a directory's `dir/` marker (an implicit
+    /// directory without one), at most max(multireq_max, 32) at once. Answers go to the stat cache, unless
+    /// it learned something meanwhile (a local change, or a lookup's fresher answer).
+    func attributePrefetch(_ dir: FSPath) -> AttributePrefetch {
+        AttributePrefetch(limit: max(config.multiRequestMax, Self.minimumPrefetchRequests)) { name, kind in
+            let child = dir.appending(name)
+            let info: NodeInfo?
+            if kind == .directory {
+                if let m = try? await self.headOrNil(self.names.markerKey(child)) {
+                    info = OSSFS1Metadata.decodeMarker(m, defaults: self.defaults)
+                } else {
+                    info = OSSFS1Metadata.implicitDirectory(defaults: self.defaults, time: self.mountTime)
+                }
+            } else {
+                info = try? await self.headFile(self.names.fileKey(child))
+            }
+            if let info { self.cache.putUnlessKnown(child, info) }
+            return info
+        }
+    }
+
+    static let minimumPrefetchRequests = 32
+
+    /// readdirplus: mode/uid/gid need each object's metadata (from the prefetch). With readdir_optimize the
+    /// listing's guesses stand (ossfs 1.x).
+    func completeAttributes(_ entries: [ListedEntry], _ prefetch: AttributePrefetch) async -> [ListedEntry] {
         let todo = entries.indices.filter { !entries[$0].info.complete }
         guard !todo.isEmpty else { return entries }
-        let results: [NodeInfo?] = (try? await Self.inParallel(todo.count, limit: config.multiRequestMax) { j in
-            let e = entries[todo[j]]
-            let child = dir.appending(e.name)
-            if e.kind == .directory {
-                if let m = try? await self.headOrNil(self.names.markerKey(child)) {
-                    return OSSFS1Metadata.decodeMarker(m, defaults: self.defaults)
-                }
-                return OSSFS1Metadata.implicitDirectory(defaults: self.defaults, time: self.mountTime)
-            }
-            return try? await self.headFile(self.names.fileKey(child))
-        }) ?? []
+        let keys = todo.map { AttributePrefetch.Key(name: entries[$0].name, kind: entries[$0].kind) }
+        let answers = await prefetch.answers(keys)
         var out = entries
-        for (j, i) in todo.enumerated() where j < results.count {
-            guard let info = results[j] else { continue }
-            let child = dir.appending(out[i].name)
+        for (i, key) in zip(todo, keys) {
+            guard let info = answers[key] else { continue }
             out[i].kind = info.kind
             out[i].info = info
-            cache.put(child, info)
         }
         return out
     }

@@ -32,8 +32,11 @@ extension Filesystem {
             let source = try childPath(parent, name)
             let target = try childPath(newParent, newName)
             guard source != target else { return }
-            guard let s = try await resolve(source, fresh: true) else { throw FSError.notFound }
-            let t = try await resolve(target, fresh: true)
+            // Both answers at once: each is up to three requests, independent of the other.
+            async let sourceInfo = resolve(source, fresh: true)
+            async let targetInfo = resolve(target, fresh: true)
+            let (sourceAnswer, t) = try await (sourceInfo, targetInfo)
+            guard let s = sourceAnswer else { throw FSError.notFound }
             if s.kind == .directory, target.isWithin(source) {
                 throw FSError.invalidArgument("cannot move a directory into itself")
             }
@@ -144,6 +147,18 @@ extension Filesystem {
         if t != nil { try await store.delete(names.markerKey(target)) }
         let fromPrefix = names.listPrefix(source)
         let toPrefix = names.listPrefix(target)
+        var legacy: ObjectKey?
+        // An s3fs `dir_$folder$` beside children or a `dir/` marker: it moves too, or the old name returns.
+        // Asked while the listing runs.
+        let folder = ObjectKey(names.fileKey(source).rawValue + OSSFS1Metadata.folderSuffix)
+        let askFolder: Bool
+        if case .marker(let k)? = s.directorySource, k != names.markerKey(source) {
+            legacy = k
+            askFolder = false
+        } else {
+            askFolder = !config.noImplicitDirectories
+        }
+        async let folderAnswer = askFolder ? headOrNil(folder) : nil
         var objects: [ListedObject] = []
         var token: String?
         repeat {
@@ -152,14 +167,7 @@ extension Filesystem {
             objects += page.objects
             token = page.nextToken
         } while token != nil
-        var legacy: ObjectKey?
-        if case .marker(let k)? = s.directorySource, k != names.markerKey(source) {
-            legacy = k
-        } else if !config.noImplicitDirectories {
-            // An s3fs `dir_$folder$` beside children or a `dir/` marker: it moves too, or the old name returns.
-            let folder = ObjectKey(names.fileKey(source).rawValue + OSSFS1Metadata.folderSuffix)
-            if try await headOrNil(folder) != nil { legacy = folder }
-        }
+        if try await folderAnswer != nil { legacy = folder }
         if objects.isEmpty, legacy == nil, case .implicit? = s.directorySource { return }
 
         var markerMetadata: [String: String]?
@@ -180,7 +188,8 @@ extension Filesystem {
         let listed = objects
         let results: [WriteResult?]
         do {
-            results = try await Self.inParallel(listed.count, limit: config.multiRequestMax) { i in
+            results = try await Self.inParallel(listed.count, limit: max(config.multiRequestMax,
+                                                                         Self.minimumPrefetchRequests)) { i in
                 let r = try await self.copyListed(listed[i], fromPrefix: fromPrefix, toPrefix: toPrefix)
                 journal.copied(i)
                 return r
@@ -236,14 +245,13 @@ extension Filesystem {
         return try await copyObject(from: o.key, to: to, size: o.size, etag: o.etag, directive: .copy, source: info)
     }
 
-    /// DeleteMultipleObjects in batches of 1000.
+    /// DeleteMultipleObjects in batches of 1000, four batches at once.
     func deleteKeys(_ keys: [ObjectKey]) async throws {
-        var i = 0
-        while i < keys.count {
-            let batch = Array(keys[i..<min(i + 1000, keys.count)])
-            let r = try await store.deleteMultiple(batch)
+        let batches = stride(from: 0, to: keys.count, by: 1000).map { Array(keys[$0..<min($0 + 1000, keys.count)]) }
+        let store = self.store
+        _ = try await Self.inParallel(batches.count, limit: 4) { i in
+            let r = try await store.deleteMultiple(batches[i])
             if let (key, code) = r.failed.first { throw FSError.io("could not delete \(key): \(code)") }
-            i += batch.count
         }
     }
 }

@@ -74,8 +74,7 @@ extension Filesystem {
         forgetRecordLocked(file)
         inodes.bumpEpoch(file.ino)
         let stored = file.info
-        cache.invalidateCreated(path)
-        cache.put(path, stored)
+        cache.created(path, stored)   // keeps a complete parent complete (cp -r into a new directory)
         inodes.setInfo(file.ino, stored)
     }
 

@@ -146,9 +146,11 @@ public final class Filesystem: FilesystemOperations {
 
     // MARK: - Resolving paths
 
-    /// The entry at `path` (cached unless `fresh`), or nil when nothing is there.
+    /// The entry at `path` (cached unless `fresh`), or nil when nothing is there. A directory this mount
+    /// made and still knows completely (see `StatCache`) answers for its names even when `fresh`.
     func resolve(_ path: FSPath, fresh: Bool = false) async throws -> NodeInfo? {
         if path.isRoot { return rootInfo }
+        if fresh, cache.knownAbsent(path) { return nil }   // a name this mount never made in its own new directory
         if !fresh, let answer = cache.get(path) {
             switch answer {
             case .absent: return nil
@@ -168,6 +170,18 @@ public final class Filesystem: FilesystemOperations {
             return nil
         }
         return f.info
+    }
+
+    /// A regular file's current metadata (open's close-to-open check): one HEAD of its key, where `resolve`
+    /// would also ask for a `dir/` marker and children. The inode already says it is a file; nil when the
+    /// object is gone or is no longer a regular file.
+    func resolveFile(_ path: FSPath) async throws -> NodeInfo? {
+        guard let info = try await headFile(names.fileKey(path)), info.kind == .regular else {
+            cache.invalidate(path)   // gone, or something else now: the next lookup asks in full
+            return nil
+        }
+        cache.put(path, info)
+        return info
     }
 
     /// Asks the store, concurrently: the file object, the `dir/` marker, and (unless notsup_compat_dir)

@@ -78,6 +78,8 @@ final class DirectoryHandle: Sendable {
     struct State: Sendable {
         var entries: [ListedEntry]?
         var provisioned: [InodeNumber] = []
+        /// readdirplus's metadata requests for `entries`, running ahead of the kernel.
+        var prefetch: AttributePrefetch?
     }
     let state = Mutex(State())
     init(ino: InodeNumber) { self.ino = ino }

@@ -184,7 +184,11 @@ enum OSSFS1Metadata {
 
 extension StringProtocol {
     func trimmingBlanks() -> String {
-        String(drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed())
+        // On UTF-8 bytes: the Character-wise reverse-and-rebuild this replaced cost ~9% of ls -l's CPU.
+        let s = String(self)
+        guard let first = s.utf8.firstIndex(where: { $0 != 0x20 && $0 != 0x09 }) else { return "" }
+        let last = s.utf8.lastIndex(where: { $0 != 0x20 && $0 != 0x09 })!
+        return String(s[first...last])
     }
     func trimmingCharacters() -> String { trimmingBlanks() }
 }
