@@ -180,10 +180,7 @@ extension Filesystem {
 
     public func release(_ handle: HandleID) async {
         guard case .file(let h)? = handles.remove(handle) else { return }
-        h.readAhead.withLock { ra in
-            dropPending(&ra)
-            ra.buffer = []
-        }
+        h.reader.withLock { $0?.close() }
         let file = h.file
         await file.lock.withLock {
             let last = file.with { s -> Bool in
