@@ -149,6 +149,12 @@ final class CurlTransfer: @unchecked Sendable {
         let name = String(line[..<colon]).trimmingSpaces()
         let value = String(line[line.index(after: colon)...]).trimmingSpaces()
         headers.add(name, value)
+        // A collected body of announced length lands in one allocation, not in a doubling array.
+        if isSuccess, case .collect(let limit) = request.response, name.lowercased() == "content-length",
+           let length = Int(value), length > 0, length <= limit
+        {
+            collected.reserveCapacity(length)
+        }
     }
 
     private var isSuccess: Bool { (200..<300).contains(status) }
