@@ -46,7 +46,8 @@ extension Filesystem {
     }
 
     /// Opens a handle on the inode's shared open-file state, pinning the object's ETag when the state is new.
-    /// Opens re-read the metadata (close-to-open consistency) unless `known` came from the store just now.
+    /// Opens re-read the metadata (close-to-open consistency) unless `known` or the stat cache has it from the
+    /// store less than `openReuseWindow` ago.
     func openHandle(_ ino: InodeNumber, flags: OpenFlags, known: NodeInfo? = nil) async throws -> OpenReply {
         guard let record = inodes.record(ino) else { throw FSError.notFound }
         if flags.writes { try checkWritable() }
@@ -82,6 +83,9 @@ extension Filesystem {
         }
     }
 
+    /// Seconds during which open trusts what a lookup just read from the store instead of a second HEAD.
+    static let openReuseWindow = 1.0
+
     /// The inode's open-file state: the existing one, or a new one pinning the object's current ETag.
     func sharedOpenFile(_ ino: InodeNumber, known: NodeInfo?) async throws
         -> OpenFile
@@ -90,7 +94,9 @@ extension Filesystem {
             if let f = inodes.existingOpenFile(ino) { return f }
             guard let epoch = inodes.epoch(ino), let path = inodes.record(ino)?.path else { throw FSError.notFound }
             var info: NodeInfo
-            if let known { info = known } else {
+            if let known { info = known } else if let recent = cache.recent(path, within: Self.openReuseWindow) {
+                info = recent
+            } else {
                 guard let fresh = try await resolve(path, fresh: true) else { throw FSError.notFound }
                 info = fresh
             }

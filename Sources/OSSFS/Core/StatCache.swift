@@ -14,6 +14,7 @@ final class StatCache: Sendable {
     private struct Entry {
         var answer: Answer
         var expires: Timestamp?
+        var stored: Timestamp
     }
     private let state = Mutex<[FSPath: Entry]>([:])
     private let ttl: Double
@@ -43,6 +44,18 @@ final class StatCache: Sendable {
         }
     }
 
+    /// A complete answer the store gave less than `seconds` ago: open takes it instead of asking again
+    /// right after the lookup that just asked (the ETag it pins still guards every read).
+    func recent(_ path: FSPath, within seconds: Double) -> NodeInfo? {
+        guard enabled else { return nil }
+        let now = clock.now()
+        return state.withLock { s in
+            guard let e = s[path], case .present(let info) = e.answer, info.complete,
+                  now < e.stored.adding(seconds: seconds) else { return nil }
+            return info
+        }
+    }
+
     func put(_ path: FSPath, _ info: NodeInfo) { insert(path, .present(info)) }
 
     func putAbsent(_ path: FSPath) {
@@ -56,7 +69,7 @@ final class StatCache: Sendable {
         let expires = ttl < 0 ? nil : now.adding(seconds: ttl)
         state.withLock { s in
             if s.count >= capacity, s[path] == nil { Self.evict(&s, now: now, keep: capacity - 1) }
-            s[path] = Entry(answer: answer, expires: expires)
+            s[path] = Entry(answer: answer, expires: expires, stored: now)
         }
     }
 
