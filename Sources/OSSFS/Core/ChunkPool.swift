@@ -40,12 +40,16 @@ final class ChunkPool: Sendable {
     /// A buffer of `length` bytes (at most `chunkSize`), or nil when the budget cannot cover it.
     func acquire(_ length: Int) -> ChunkMemory? {
         precondition(length > 0 && length <= chunkSize)
+        var unmap: [UnsafeMutableRawBufferPointer] = []
         let reused = state.withLock { s -> UnsafeMutableRawBufferPointer?? in
             guard s.used + UInt64(length) <= limit else { return .none }
             s.used += UInt64(length)
             if length == chunkSize, let b = s.free.popLast() { return .some(b) }
+            // A new mapping: kept buffers make room so that all mapped memory stays within the limit.
+            while !s.free.isEmpty, s.used + UInt64(s.free.count * chunkSize) > limit { unmap.append(s.free.removeLast()) }
             return .some(nil)
         }
+        for u in unmap { munmap(u.baseAddress, u.count) }
         guard let reused else { return nil }
         if let b = reused { return ChunkMemory(bytes: b, pool: self) }
         guard let b = Self.map(length) else {

@@ -82,7 +82,6 @@ final class Prefetcher: Sendable {
         var chunks: [Chunk] = []
         var reads = 0
         var nextOffset: UInt64 = 0
-        var streak = 0
         var window: UInt64 = Prefetcher.initialWindow
         var nextChunkLength = Prefetcher.initialChunk
         var joined = false
@@ -121,15 +120,16 @@ final class Prefetcher: Sendable {
         let plan = try state.withLock { s -> Plan in
             if let f = s.failure { throw f }
             guard !s.closed else { throw FSError.badHandle }
+            // Streaming starts at a read that follows the previous one exactly (or opens the file at 0) and
+            // goes on while reads land in the chunks; reordered requests near the reader neither start nor
+            // stop it, a read elsewhere drops the chunks.
             let covered = s.chunks.contains { $0.range.contains(offset) }
-            let near = covered || (s.reads > 0 && offset + Self.slack >= s.nextOffset
-                                   && offset <= s.nextOffset + Self.slack)
-            s.streak = near ? s.streak + 1 : 0
-            s.nextOffset = near ? max(s.nextOffset, wanted.upperBound) : wanted.upperBound
-            defer { s.reads += 1 }
-            let streaming = covered || s.streak >= 1 || (offset == 0 && s.reads == 0)
-            guard streaming else {
-                dropAll(&s)
+            let follows = offset == s.nextOffset && (s.reads > 0 || offset == 0)
+            let near = offset + Self.slack >= s.nextOffset && offset <= s.nextOffset + Self.slack
+            s.nextOffset = covered || follows || near ? max(s.nextOffset, wanted.upperBound) : wanted.upperBound
+            s.reads += 1
+            guard covered || follows else {
+                if !near { dropAll(&s) }
                 return .direct
             }
             dropBehind(&s, offset)
