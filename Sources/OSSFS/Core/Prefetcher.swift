@@ -2,13 +2,13 @@ import ObjectStore
 import OSSCore
 import Synchronization
 
-/// Receives one ranged GET straight into a chunk's buffer (no growing array, no copy on the way) and hashes
-/// it as it arrives. Touched only by the transfer until the GET returns.
+/// Receives one ranged GET straight into a chunk's buffer (no growing array, no copy on the way). It runs on
+/// the transport's single I/O thread, which serves every transfer, so it only copies: the chunk's CRC64 is
+/// computed afterwards, by the task that waited for the GET, in parallel with other transfers.
 final class ChunkSink: BodySink, @unchecked Sendable {
     let memory: ChunkMemory
     let capacity: Int
     private(set) var count = 0
-    private(set) var crc: UInt64 = 0
 
     init(memory: ChunkMemory, capacity: Int) {
         self.memory = memory
@@ -19,14 +19,13 @@ final class ChunkSink: BodySink, @unchecked Sendable {
         guard let source = chunk.baseAddress, !chunk.isEmpty else { return }
         guard count + chunk.count <= capacity else { throw FSError.io("a ranged GET answered more than it was asked") }
         memory.bytes.baseAddress!.advanced(by: count).copyMemory(from: source, byteCount: chunk.count)
-        crc = CRC64.update(crc, chunk)
         count += chunk.count
     }
 
-    func reset() throws {
-        count = 0
-        crc = 0
-    }
+    func reset() throws { count = 0 }
+
+    /// CRC64 of the bytes received.
+    func crc64() -> UInt64 { CRC64.update(0, UnsafeRawBufferPointer(rebasing: memory.bytes[0..<count])) }
 }
 
 /// A chunk's GET, once it has answered.
@@ -58,7 +57,7 @@ final class Chunk: Sendable {
 /// does not follow the previous one fetches exactly what it asks for. When the pool is exhausted a reader
 /// still progresses, by a GET of just what it needs.
 ///
-/// Integrity: every GET's body is hashed as it arrives; the CRCs of consecutive pieces from offset 0 are
+/// Integrity: every GET's body is hashed once it has arrived; the CRCs of consecutive pieces from offset 0 are
 /// combined, and once the file has been read through to its end the result must equal the object's
 /// x-oss-hash-crc64ecma. Every answer must also name the same object CRC as the others (and as the HEAD at
 /// open). On a mismatch the read fails with EIO, the kernel's cached pages of the file are invalidated (it
@@ -215,7 +214,7 @@ final class Prefetcher: Sendable {
             let sink = ChunkSink(memory: memory, capacity: range.count)
             let metadata = try await store.get(key, range: range, conditions: GetConditions(ifMatch: etag),
                                                into: sink)
-            return FetchedChunk(memory: memory, count: sink.count, crc: sink.crc, objectCRC: metadata.crc64)
+            return FetchedChunk(memory: memory, count: sink.count, crc: sink.crc64(), objectCRC: metadata.crc64)
         }
     }
 
@@ -239,14 +238,16 @@ final class Prefetcher: Sendable {
                 throw error
             }
         }
-        var out = [UInt8](repeating: 0, count: wanted.count)
-        out.withUnsafeMutableBytes { dst in
+        // The chunks cover `wanted` without a gap, so every byte of the array is written before it is read.
+        let out = [UInt8](unsafeUninitializedCapacity: wanted.count) { dst, initialized in
             for (c, f) in fetched {
                 let lo = max(wanted.lowerBound, c.range.lowerBound)
                 let hi = min(wanted.upperBound, c.range.upperBound)
                 let src = f.memory.bytes.baseAddress!.advanced(by: Int(lo - c.range.lowerBound))
-                dst.baseAddress!.advanced(by: Int(lo - wanted.lowerBound)).copyMemory(from: src, byteCount: Int(hi - lo))
+                UnsafeMutableRawPointer(dst.baseAddress!).advanced(by: Int(lo - wanted.lowerBound))
+                    .copyMemory(from: src, byteCount: Int(hi - lo))
             }
+            initialized = wanted.count
         }
         try verify(fetched.map { ($0.0.range, $0.1.crc, $0.1.objectCRC) })
         return out
