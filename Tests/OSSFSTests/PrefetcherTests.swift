@@ -195,3 +195,27 @@ func poolDrains(_ fs: Filesystem) async -> Bool {
         await t.fs.release(h2)
     }
 }
+
+@Suite struct OpenReuseTests {
+    @Test func objectReplacedRightAfterTheLookupIsReadAtItsNewVersion() async throws {
+        let t = Harness()
+        try await t.put("f", bytes("old"))
+        let ino = try await t.ino("f")
+        try await t.put("f", bytes("the new one"))   // another client, within the reuse window
+        let h = try await t.fs.open(ino, flags: OpenFlags(access: .readOnly), caller: user).handle
+        #expect(try await t.fs.read(h, offset: 0, size: 100) == bytes("the new one"),
+                "nothing was read under the reused pin, so it moves to the current version")
+        await t.fs.release(h)
+    }
+
+    @Test func aPinThatServedBytesNeverMoves() async throws {
+        let t = Harness()
+        try await t.put("f", randomBytes(20 << 20, seed: 60))
+        let ino = try await t.ino("f")
+        let h = try await t.fs.open(ino, flags: OpenFlags(access: .readOnly), caller: user).handle
+        _ = try await t.fs.read(h, offset: 0, size: 4096)
+        try await t.put("f", randomBytes(20 << 20, seed: 61))
+        await #expect(throws: FSError.stale("f")) { _ = try await t.fs.read(h, offset: 15 << 20, size: 4096) }
+        await t.fs.release(h)
+    }
+}

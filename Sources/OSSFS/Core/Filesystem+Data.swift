@@ -94,8 +94,10 @@ extension Filesystem {
             if let f = inodes.existingOpenFile(ino) { return f }
             guard let epoch = inodes.epoch(ino), let path = inodes.record(ino)?.path else { throw FSError.notFound }
             var info: NodeInfo
+            var reused = false
             if let known { info = known } else if let recent = cache.recent(path, within: Self.openReuseWindow) {
                 info = recent
+                reused = true
             } else {
                 guard let fresh = try await resolve(path, fresh: true) else { throw FSError.notFound }
                 info = fresh
@@ -103,6 +105,7 @@ extension Filesystem {
             guard info.kind == .regular else { throw FSError.notFound }
             info.complete = true
             let made = OpenFile(ino: ino, info: info)
+            if reused { made.with { $0.pinUnconfirmed = true } }
             if let file = inodes.openFile(ino, epoch: known == nil ? epoch : nil, make: { made }) { return file }
             // An upload finished while we asked: our answer may be older than it; ask again.
         }
@@ -110,7 +113,8 @@ extension Filesystem {
     }
 
     private func finishOpen(_ ino: InodeNumber, _ file: OpenFile, _ flags: OpenFlags) -> OpenReply {
-        let etag = file.with { $0.dirty ? nil : $0.pinnedETag }
+        // An unconfirmed pin may still move to a newer version: the kernel must not keep older pages then.
+        let etag = file.with { $0.dirty || $0.pinUnconfirmed ? nil : $0.pinnedETag }
         let previous = inodes.setLastOpenETag(ino, etag)
         let handle = handles.insert(.file(FileHandle(ino: ino, file: file, flags: flags)))
         return OpenReply(handle: handle, keepCache: etag != nil && previous == etag)

@@ -39,6 +39,9 @@ final class OpenFile: Sendable {
         var dirtyBytes: UInt64 = 0
         /// The staging record last written for this file (nil: none on disk).
         var record: StagingRecord?
+        /// The pin came from a lookup's recent answer, not a HEAD at open, and no byte has been read under it
+        /// yet: if the object changed meanwhile, the pin may still move to the current version unseen.
+        var pinUnconfirmed = false
     }
     private let state: Mutex<State>
 
