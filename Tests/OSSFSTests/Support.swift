@@ -190,18 +190,31 @@ final class FaultyStore: ObjectStore {
         var corruptCRC = false
         var getRanges: [Range<UInt64>?] = []
         var ossSymlinkAnswers = false
+        var flipBodyByte = false
+        var lieAboutCRC = false
+        var getDelay: UInt64 = 0
+        var getsInFlight = 0
+        var maxGetsInFlight = 0
     }
     private let state = Mutex(State())
     init(_ inner: MemoryObjectStore) { self.inner = inner }
 
     func failNext(_ call: String, _ times: Int = 1) { state.withLock { $0.failures[call, default: 0] += times } }
     func setCorruptCRC(_ on: Bool) { state.withLock { $0.corruptCRC = on } }
+    /// GET answers with one body byte changed (headers intact), as a faulty network or proxy would give.
+    func setFlipBodyByte(_ on: Bool) { state.withLock { $0.flipBodyByte = on } }
+    /// GET answers that name a wrong x-oss-hash-crc64ecma (body intact).
+    func setLieAboutCRC(_ on: Bool) { state.withLock { $0.lieAboutCRC = on } }
+    /// Every GET waits this long before answering, so GETs that overlap can be seen.
+    func setGetDelay(nanoseconds: UInt64) { state.withLock { $0.getDelay = nanoseconds } }
+    /// The most GETs that were in flight at once.
+    var maxGetsInFlight: Int { state.withLock { $0.maxGetsInFlight } }
     /// Answers about native symlinks as OSS gives them (the memory store says more): HeadObject carries no
     /// x-oss-symlink-target, GetSymlink no x-oss-object-type (the client then reports Normal).
     func setOSSSymlinkAnswers(_ on: Bool) { state.withLock { $0.ossSymlinkAnswers = on } }
     func calls(_ name: String) -> Int { state.withLock { $0.calls[name] ?? 0 } }
     var getRanges: [Range<UInt64>?] { state.withLock { $0.getRanges } }
-    func resetCounts() { state.withLock { $0.calls = [:]; $0.getRanges = [] } }
+    func resetCounts() { state.withLock { $0.calls = [:]; $0.getRanges = []; $0.maxGetsInFlight = 0 } }
 
     private func enter(_ call: String) throws {
         let fail = state.withLock { s -> Bool in
@@ -229,14 +242,32 @@ final class FaultyStore: ObjectStore {
         -> (metadata: ObjectMetadata, body: [UInt8])
     {
         try enter("get")
-        state.withLock { $0.getRanges.append(range) }
-        return try await inner.get(key, range: range, conditions: conditions)
+        return try await bentGet(key, range: range, conditions: conditions)
     }
     func get(_ key: ObjectKey, range: Range<UInt64>?, conditions: GetConditions, into sink: BodySink) async throws
         -> ObjectMetadata
     {
         try enter("get")
-        return try await inner.get(key, range: range, conditions: conditions, into: sink)
+        let (metadata, body) = try await bentGet(key, range: range, conditions: conditions)
+        try body.withUnsafeBytes { try sink.write($0) }
+        return metadata
+    }
+    private func bentGet(_ key: ObjectKey, range: Range<UInt64>?, conditions: GetConditions) async throws
+        -> (metadata: ObjectMetadata, body: [UInt8])
+    {
+        let delay = state.withLock { s -> UInt64 in
+            s.getRanges.append(range)
+            s.getsInFlight += 1
+            s.maxGetsInFlight = max(s.maxGetsInFlight, s.getsInFlight)
+            return s.getDelay
+        }
+        defer { state.withLock { $0.getsInFlight -= 1 } }
+        if delay > 0 { try await Task.sleep(nanoseconds: delay) }
+        var (metadata, body) = try await inner.get(key, range: range, conditions: conditions)
+        let (flip, lie) = state.withLock { ($0.flipBodyByte, $0.lieAboutCRC) }
+        if flip, !body.isEmpty { body[body.count / 2] ^= 0x55 }
+        if lie { metadata.crc64 = 12345 }
+        return (metadata, body)
     }
     func put(_ key: ObjectKey, payload: Payload, options: WriteOptions) async throws -> WriteResult {
         try enter("put")

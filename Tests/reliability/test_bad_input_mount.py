@@ -86,18 +86,12 @@ def test_names_with_control_characters_round_trip(env):
     assert e.value.errno == 36   # ENAMETOOLONG, from the kernel or ossfs, never a crash
 
 
-# A file read in several ranged GETs cannot be checked against the object's CRC64 by the client alone
-# (OSS gives no per-range checksum); that needs the filesystem to combine the ranges' CRCs on a sequential
-# read of the whole file. Until then these two are expected to fail, and strict: a fix makes them pass.
-MULTI_RANGE_UNVERIFIED = pytest.mark.xfail(strict=True, reason="ranged reads of a multi-range file are not "
-                                           "CRC-checked: a body altered with consistent headers goes unnoticed")
-
-
 @pytest.mark.parametrize("marker, size", [
     ("lie-truncate", 1000), ("lie-shortlen", 1000), ("lie-crc", 1000), ("lie-flip", 1000),
-    ("lie-truncate", 3 << 20), ("lie-shortlen", 3 << 20),
-    pytest.param("lie-crc", 3 << 20, marks=MULTI_RANGE_UNVERIFIED),
-    pytest.param("lie-flip", 3 << 20, marks=MULTI_RANGE_UNVERIFIED),
+    ("lie-truncate", 3 << 20), ("lie-shortlen", 3 << 20), ("lie-crc", 3 << 20), ("lie-flip", 3 << 20),
+    # Read in several ranged GETs: every answer must name the object's CRC64, and the CRC64 of the ranges,
+    # combined, must equal it once the file is read through.
+    ("lie-crc", 20 << 20), ("lie-flip", 20 << 20),
 ])
 def test_lying_answers_give_an_error_not_bad_data(env, marker, size):
     env.server.start([])

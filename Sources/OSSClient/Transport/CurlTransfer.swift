@@ -153,6 +153,12 @@ final class CurlTransfer: @unchecked Sendable {
         let name = String(decoding: UnsafeRawBufferPointer(rebasing: line[0..<nameEnd]), as: UTF8.self)
         let value = String(decoding: UnsafeRawBufferPointer(rebasing: line[valueStart...]), as: UTF8.self)
         headers.add(name, value)
+        // A collected body of announced length lands in one allocation, not in a doubling array.
+        if isSuccess, case .collect(let limit) = request.response, name.lowercased() == "content-length",
+           let length = Int(value), length > 0, length <= limit
+        {
+            collected.reserveCapacity(length)
+        }
     }
 
     /// The three digits after "HTTP/x.y ", 0 when they are not there.

@@ -1,6 +1,6 @@
 import ObjectStore
 
-// open, create, read, write, flush, fsync, release, shutdown: the data path.
+// open, create, write, flush, fsync, release, shutdown: the data path (reads: Filesystem+Read.swift).
 extension Filesystem {
     public func open(_ ino: InodeNumber, flags: OpenFlags, caller: Caller) async throws -> OpenReply {
         try await guarded { try await openHandle(ino, flags: flags) }
@@ -48,8 +48,8 @@ extension Filesystem {
     }
 
     /// Opens a handle on the inode's shared open-file state, pinning the object's ETag when the state is new.
-    /// Opens re-read the metadata (close-to-open consistency) unless `known` came from the store just now.
-    /// `creating`: the file is new (see `startNewFileLocked`).
+    /// Opens re-read the metadata (close-to-open consistency) unless `known` or the stat cache has it from the
+    /// store less than `openReuseWindow` ago. `creating`: the file is new (see `startNewFileLocked`).
     func openHandle(_ ino: InodeNumber, flags: OpenFlags, known: NodeInfo? = nil, creating: Bool = false)
         async throws -> OpenReply
     {
@@ -96,6 +96,9 @@ extension Filesystem {
         }
     }
 
+    /// Seconds during which open trusts what a lookup just read from the store instead of a second HEAD.
+    static let openReuseWindow = 1.0
+
     /// The inode's open-file state: the existing one, or a new one pinning the object's current ETag.
     func sharedOpenFile(_ ino: InodeNumber, known: NodeInfo?) async throws
         -> OpenFile
@@ -104,13 +107,18 @@ extension Filesystem {
             if let f = inodes.existingOpenFile(ino) { return f }
             guard let epoch = inodes.epoch(ino), let path = inodes.record(ino)?.path else { throw FSError.notFound }
             var info: NodeInfo
-            if let known { info = known } else {
+            var reused = false
+            if let known { info = known } else if let recent = cache.recent(path, within: Self.openReuseWindow) {
+                info = recent
+                reused = true
+            } else {
                 guard let fresh = try await resolveFile(path) else { throw FSError.notFound }
                 info = fresh
             }
             guard info.kind == .regular else { throw FSError.notFound }
             info.complete = true
             let made = OpenFile(ino: ino, info: info)
+            if reused { made.with { $0.pinUnconfirmed = true } }
             if let file = inodes.openFile(ino, epoch: known == nil ? epoch : nil, make: { made }) { return file }
             // An upload finished while we asked: our answer may be older than it; ask again.
         }
@@ -118,7 +126,8 @@ extension Filesystem {
     }
 
     private func finishOpen(_ ino: InodeNumber, _ file: OpenFile, _ flags: OpenFlags) -> OpenReply {
-        let etag = file.with { $0.dirty ? nil : $0.pinnedETag }
+        // An unconfirmed pin may still move to a newer version: the kernel must not keep older pages then.
+        let etag = file.with { $0.dirty || $0.pinUnconfirmed ? nil : $0.pinnedETag }
         let previous = inodes.setLastOpenETag(ino, etag)
         let handle = handles.insert(.file(FileHandle(ino: ino, file: file, flags: flags)))
         return OpenReply(handle: handle, keepCache: etag != nil && previous == etag)
@@ -127,103 +136,6 @@ extension Filesystem {
     func fileHandle(_ id: HandleID) throws -> FileHandle {
         guard case .file(let h)? = handles.get(id) else { throw FSError.badHandle }
         return h
-    }
-
-    public func read(_ handle: HandleID, offset: UInt64, size: Int) async throws -> [UInt8] {
-        try await guarded {
-            let h = try fileHandle(handle)
-            guard h.flags.access != .writeOnly else { throw FSError.badHandle }
-            guard size > 0 else { return [] }
-            if h.file.hasStaging {
-                return try await h.file.lock.withLock { try await readStagedLocked(h.file, offset: offset, size: size) }
-            }
-            return try await readRemote(h, offset: offset, size: size)
-        }
-    }
-
-    /// A read of a clean file: ranged GETs of the pinned version, through the handle's read-ahead buffer
-    /// and, while reads stay sequential, a background fetch of the next window.
-    func readRemote(_ h: FileHandle, offset: UInt64, size: Int) async throws -> [UInt8] {
-        let (etag, fileSize) = h.file.with { ($0.pinnedETag, $0.size) }
-        guard offset < fileSize else { return [] }
-        let wanted = offset..<min(offset + UInt64(size), fileSize)
-        let (window, sequential) = h.readAhead.withLock { ra -> (UInt64, Bool) in
-            let sequential = offset == ra.nextOffset
-            ra.window = sequential ? min(ra.window * 2, ReadAhead.maximumWindow) : ReadAhead.minimumWindow
-            ra.nextOffset = wanted.upperBound
-            return (ra.window, sequential)
-        }
-        guard let path = inodes.record(h.ino)?.path else { throw FSError.stale(ObjectKey("")) }
-        let key = names.fileKey(path)
-        let serve = { h.readAhead.withLock { $0.serve(wanted, etag: etag) } }
-        if let hit = serve() {
-            if sequential { prefetch(h, key: key, etag: etag, fileSize: fileSize, window: window) }
-            return hit
-        }
-        // The background fetch that covers this offset becomes the buffer.
-        let pending = h.readAhead.withLock { ra -> Prefetch? in
-            guard let p = ra.pending, p.etag == etag, p.range.contains(offset) else { return nil }
-            ra.pending = nil
-            return p
-        }
-        if let p = pending { prefetchBudget.release(UInt64(p.range.count)) }
-        if let p = pending, let body = try? await p.task.value, body.count == p.range.count {
-            h.readAhead.withLock { ra in
-                ra.buffer = body
-                ra.bufferOffset = p.range.lowerBound
-                ra.etag = etag
-            }
-            if let hit = serve() {
-                if sequential { prefetch(h, key: key, etag: etag, fileSize: fileSize, window: window) }
-                return hit
-            }
-        }
-        let fetch = offset..<min(fileSize, offset + max(UInt64(wanted.count), window))
-        let body: [UInt8]
-        do {
-            body = try await store.get(key, range: fetch, conditions: GetConditions(ifMatch: etag)).body
-        } catch { throw Self.fsError(error, key: key) }
-        h.readAhead.withLock { ra in
-            ra.buffer = body
-            ra.bufferOffset = fetch.lowerBound
-            ra.etag = etag
-            dropPending(&ra)   // it was fetching for a position we left
-        }
-        if sequential { prefetch(h, key: key, etag: etag, fileSize: fileSize, window: window) }
-        let n = min(wanted.count, body.count)
-        return Array(body[0..<n])
-    }
-
-    func dropPending(_ ra: inout ReadAhead) {
-        guard let p = ra.pending else { return }
-        p.task.cancel()
-        ra.pending = nil
-        prefetchBudget.release(UInt64(p.range.count))
-    }
-
-    /// Starts fetching the window after the buffer, unless one is already on its way.
-    func prefetch(_ h: FileHandle, key: ObjectKey, etag: ETag?, fileSize: UInt64, window: UInt64) {
-        let store = self.store
-        h.readAhead.withLock { ra in
-            guard ra.pending == nil, ra.etag == etag else { return }
-            let start = ra.bufferOffset + UInt64(ra.buffer.count)
-            guard start < fileSize else { return }
-            let range = start..<min(fileSize, start + window)
-            guard prefetchBudget.reserve(UInt64(range.count)) else { return }   // all readers share a bound
-            ra.pending = Prefetch(range: range, etag: etag, task: Task {
-                try await store.get(key, range: range, conditions: GetConditions(ifMatch: etag)).body
-            })
-        }
-    }
-
-    /// A read of a file with a staging file (held under `file.lock`): old bytes are fetched where missing.
-    func readStagedLocked(_ file: OpenFile, offset: UInt64, size: Int) async throws -> [UInt8] {
-        let fileSize = file.with { $0.size }
-        guard offset < fileSize else { return [] }
-        let range = offset..<min(offset + UInt64(size), fileSize)
-        try await fillGapsLocked(file, range)
-        guard let staging = file.with({ $0.staging }) else { return [] }
-        return try staging.read(at: range.lowerBound, count: range.count)
     }
 
     public func write(_ handle: HandleID, offset: UInt64, data: [UInt8]) async throws -> Int {
@@ -298,10 +210,7 @@ extension Filesystem {
 
     public func release(_ handle: HandleID) async {
         guard case .file(let h)? = handles.remove(handle) else { return }
-        h.readAhead.withLock { ra in
-            dropPending(&ra)
-            ra.buffer = []
-        }
+        h.reader.withLock { $0?.close() }
         let file = h.file
         await file.lock.withLock {
             let last = file.with { s -> Bool in

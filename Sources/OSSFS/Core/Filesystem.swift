@@ -19,7 +19,9 @@ public final class Filesystem: FilesystemOperations {
     let inodes: InodeTable
     let cache: StatCache
     let handles = HandleTable()
-    let prefetchBudget: PrefetchBudget
+    /// Read-ahead memory all readers share (`direct_read_prefetch_limit=`).
+    let chunkPool: ChunkPool
+    public let kernelCacheNotifier: KernelCacheNotifier? = KernelCacheNotifier()
     let defaults: OSSFS1Metadata.Defaults
     let mountTime: Timestamp
     let rootInfo: NodeInfo
@@ -36,7 +38,8 @@ public final class Filesystem: FilesystemOperations {
         self.clock = clock
         self.names = Namespace(prefix: configuration.prefix)
         self.mimeTypes = MimeTypes(path: configuration.mimeTypesFile)
-        self.prefetchBudget = PrefetchBudget(limit: configuration.prefetchMemoryLimit)
+        self.chunkPool = ChunkPool(limit: configuration.prefetchMemoryLimit,
+                                   chunkSize: Int(configuration.prefetchChunkSize))
         self.defaults = OSSFS1Metadata.Defaults(uid: configuration.defaultUID, gid: configuration.defaultGID,
                                                 complementStat: configuration.complementStat)
         let now = clock.now()

@@ -64,8 +64,11 @@ public struct FilesystemConfiguration: Sendable {
     public var maintenanceInterval: Double = 3600
     /// Test seam: the free-space probe behind ensure_diskfree (nil: statvfs).
     var freeSpaceProbe: (@Sendable (String) -> UInt64?)? = nil
-    /// Memory all sequential readers together may spend on background read-ahead.
-    public var prefetchMemoryLimit: UInt64 = 256 << 20
+    /// `direct_read_prefetch_limit=` (MiB in ossfs 1.x): memory all readers of the mount together may hold
+    /// in read-ahead chunks.
+    public var prefetchMemoryLimit: UInt64 = 128 << 20
+    /// `direct_read_chunk_size=` (MiB in ossfs 1.x): the size of one read-ahead GET once a reader streams.
+    public var prefetchChunkSize: UInt64 = 8 << 20
 
     /// `default_acl=`, `storage_class=`
     public var acl: ObjectACL? = nil

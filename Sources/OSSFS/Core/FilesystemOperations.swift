@@ -210,6 +210,8 @@ public struct FilesystemStatistics: Sendable, Hashable {
 /// Every operation the FUSE adapter forwards. Names follow FUSE's low-level API. Calls throw `FSError`; the
 /// adapter maps any other error to EIO (and logs it), so the core should never let one escape.
 public protocol FilesystemOperations: AnyObject, Sendable {
+    /// Where the FUSE session plugs in its way to invalidate the kernel's page cache (nil: not needed).
+    var kernelCacheNotifier: KernelCacheNotifier? { get }
     func lookup(parent: InodeNumber, name: String) async throws -> Entry
     /// The kernel dropped `count` references; the core may evict the inode at zero. Never fails.
     func forget(_ ino: InodeNumber, count: UInt64)
@@ -258,4 +260,8 @@ public protocol FilesystemOperations: AnyObject, Sendable {
 
     /// The kernel is done with the mount: finish pending uploads (bounded by a grace period).
     func shutdown() async
+}
+
+extension FilesystemOperations {
+    public var kernelCacheNotifier: KernelCacheNotifier? { nil }
 }

@@ -1,61 +1,13 @@
 import ObjectStore
 import Synchronization
 
-/// Bytes of background reads in flight across all descriptors, bounded so that many sequential readers
-/// cannot hold unbounded memory (a reader over the bound simply reads without prefetch).
-final class PrefetchBudget: Sendable {
-    private let used = Mutex<UInt64>(0)
-    let limit: UInt64
-    init(limit: UInt64) { self.limit = limit }
-
-    func reserve(_ n: UInt64) -> Bool {
-        used.withLock { u in
-            guard u + n <= limit else { return false }
-            u += n
-            return true
-        }
-    }
-
-    func release(_ n: UInt64) { used.withLock { $0 -= min($0, n) } }
-
-    var inUse: UInt64 { used.withLock { $0 } }
-}
-
-/// The next window of a sequential reader, being fetched in the background.
-struct Prefetch: Sendable {
-    let range: Range<UInt64>
-    let etag: ETag?
-    let task: Task<[UInt8], Error>
-}
-
-/// Per-descriptor read-ahead over a clean file: at least 1 MiB per GET, the window doubling (to 16 MiB)
-/// while reads stay sequential and falling back to 1 MiB on a seek. A sequential reader also has the next
-/// window fetched in the background, so a descriptor holds at most two windows (32 MiB).
-struct ReadAhead: Sendable {
-    static let minimumWindow: UInt64 = 1 << 20
-    static let maximumWindow: UInt64 = 16 << 20
-    var buffer: [UInt8] = []
-    var bufferOffset: UInt64 = 0
-    var etag: ETag?
-    var nextOffset: UInt64 = 0
-    var window: UInt64 = minimumWindow
-    var pending: Prefetch?
-
-    /// The requested bytes when the buffer holds them all.
-    func serve(_ range: Range<UInt64>, etag: ETag?) -> [UInt8]? {
-        guard etag == self.etag, range.lowerBound >= bufferOffset,
-              range.upperBound <= bufferOffset + UInt64(buffer.count) else { return nil }
-        let lo = Int(range.lowerBound - bufferOffset)
-        return Array(buffer[lo..<lo + range.count])
-    }
-}
-
 /// An open file descriptor. The handle follows its inode through renames; its data lives in `file`.
 final class FileHandle: Sendable {
     let ino: InodeNumber
     let file: OpenFile
     let flags: OpenFlags
-    let readAhead = Mutex(ReadAhead())
+    /// Reads of the clean file, for the version (key, ETag, size) it was made for.
+    let reader = Mutex<Prefetcher?>(nil)
     init(ino: InodeNumber, file: OpenFile, flags: OpenFlags) {
         self.ino = ino
         self.file = file

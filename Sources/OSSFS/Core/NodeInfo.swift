@@ -36,6 +36,9 @@ struct NodeInfo: Sendable, Hashable {
     /// The object that holds this entry (file key or marker key); nil for implicit directories and the root.
     var objectKey: ObjectKey?
     var etag: ETag?
+    /// `x-oss-hash-crc64ecma` of the object (from a HEAD; listings do not carry it), with the ETag it
+    /// belongs to: writes replace the ETag, so an old CRC never passes for a new version's.
+    var crc64: VersionCRC?
     var contentType: String?
     /// All x-oss-meta-* of the object (lower-case names), kept so a metadata rewrite preserves xattrs and
     /// keys other tools wrote.
@@ -48,4 +51,13 @@ struct NodeInfo: Sendable, Hashable {
     var symlinkTarget: String?
     /// False when mode/uid/gid are guesses (readdir_optimize listing entries): a later lookup HEADs.
     var complete: Bool = true
+}
+
+/// An object's CRC64 and the version (ETag) it describes.
+struct VersionCRC: Sendable, Hashable {
+    var etag: ETag
+    var value: UInt64
+
+    /// The CRC64 when it describes `etag`.
+    func value(for etag: ETag?) -> UInt64? { etag == self.etag ? value : nil }
 }

@@ -122,7 +122,7 @@ enum OSSFS1Metadata {
             atime: meta[Self.atime].flatMap(parseTime) ?? mtime,
             mtime: mtime,
             ctime: meta[Self.ctime].flatMap(parseTime) ?? mtime,
-            objectKey: m.key, etag: m.etag, contentType: m.contentType, userMetadata: meta,
+            objectKey: m.key, etag: m.etag, crc64: m.crc64.map { VersionCRC(etag: m.etag, value: $0) }, contentType: m.contentType, userMetadata: meta,
             objectType: m.objectType, storageClass: m.storageClass)
     }
 

@@ -51,6 +51,9 @@ final class OpenFile: Sendable {
         var eagerRefused = false
         /// The mtime the last write set (a later utimens means the upload must store other times).
         var lastWriteTime: Timestamp?
+        /// The pin came from a lookup's recent answer, not a HEAD at open, and no byte has been read under it
+        /// yet: if the object changed meanwhile, the pin may still move to the current version unseen.
+        var pinUnconfirmed = false
     }
     private let state: Mutex<State>
 

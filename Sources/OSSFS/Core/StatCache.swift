@@ -20,6 +20,7 @@ final class StatCache: Sendable {
     private struct Entry {
         var answer: Answer
         var expires: Timestamp?
+        var stored: Timestamp
     }
     private struct State {
         var entries: [FSPath: Entry] = [:]
@@ -102,7 +103,19 @@ final class StatCache: Sendable {
         state.withLock { s in
             Self.clearAbsentAncestors(&s, path)
             if s.entries.count >= capacity, s.entries[path] == nil { Self.evict(&s, now: now, keep: capacity - 1) }
-            s.entries[path] = Entry(answer: .present(info), expires: expires)
+            s.entries[path] = Entry(answer: .present(info), expires: expires, stored: now)
+        }
+    }
+
+    /// A complete answer the store gave less than `seconds` ago: open takes it instead of asking again
+    /// right after the lookup that just asked (the ETag it pins still guards every read).
+    func recent(_ path: FSPath, within seconds: Double) -> NodeInfo? {
+        guard enabled else { return nil }
+        let now = clock.now()
+        return state.withLock { s in
+            guard let e = s.entries[path], case .present(let info) = e.answer, info.complete,
+                  now < e.stored.adding(seconds: seconds) else { return nil }
+            return info
         }
     }
 
@@ -121,7 +134,7 @@ final class StatCache: Sendable {
                 return   // a complete directory without this name: it went after the listing
             }
             if s.entries.count >= capacity, s.entries[path] == nil { Self.evict(&s, now: now, keep: capacity - 1) }
-            s.entries[path] = Entry(answer: .present(info), expires: expires)
+            s.entries[path] = Entry(answer: .present(info), expires: expires, stored: now)
         }
     }
 
@@ -136,7 +149,7 @@ final class StatCache: Sendable {
         let expires = ttl < 0 ? nil : now.adding(seconds: ttl)
         state.withLock { s in
             if s.entries.count >= capacity, s.entries[path] == nil { Self.evict(&s, now: now, keep: capacity - 1) }
-            s.entries[path] = Entry(answer: answer, expires: expires)
+            s.entries[path] = Entry(answer: answer, expires: expires, stored: now)
         }
     }
 

@@ -1,4 +1,6 @@
 import CFuse
+import Dispatch
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -62,6 +64,7 @@ public final class FuseSession: @unchecked Sendable {
     public let configuration: FuseMountConfiguration
     private let adapter: FuseAdapter
     private var session: OpaquePointer?
+    private var liveSession: LiveSession?
     private var mounted = false
     private var signalsInstalled = false
     private let log: LogHandler
@@ -84,6 +87,9 @@ public final class FuseSession: @unchecked Sendable {
         }
         guard let created else { throw FuseSessionError.sessionCreation(configuration.options) }
         session = created
+        let live = LiveSession(created)
+        liveSession = live
+        filesystem.kernelCacheNotifier?.install { ino in live.invalidateInode(ino) }
     }
 
     deinit { close() }
@@ -151,11 +157,32 @@ public final class FuseSession: @unchecked Sendable {
     /// the core's shutdown (pending uploads).
     public func close() {
         guard let s = session else { return }
+        liveSession?.end()
         if signalsInstalled { fuse_remove_signal_handlers(s); signalsInstalled = false }
         unmount()
         fuse_session_destroy(s)
         session = nil
     }
+}
+
+/// The session pointer for notifications sent from other threads, until the session is destroyed.
+final class LiveSession: Sendable {
+    private let pointer: Mutex<OpaquePointer?>
+    init(_ p: OpaquePointer) { pointer = Mutex(p) }
+
+    /// Drops the inode's cached pages. Sent from another thread: the kernel waits for pages a read in
+    /// progress holds locked, and that read's reply may be the one being computed on the calling thread.
+    func invalidateInode(_ ino: InodeNumber) {
+        DispatchQueue.global().async { [self] in
+            pointer.withLock { p in
+                guard let p else { return }
+                _ = fuse_lowlevel_notify_inval_inode(p, fuse_ino_t(ino.rawValue), 0, 0)
+            }
+        }
+    }
+
+    /// No notification after this returns (one in progress finishes first).
+    func end() { pointer.withLock { $0 = nil } }
 }
 
 /// Builds a `struct fuse_args` that libfuse owns for the duration of `body` (FUSE_ARGS_INIT(0, NULL)).

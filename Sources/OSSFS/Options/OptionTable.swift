@@ -184,6 +184,16 @@ enum OptionTable {
                 s.options.filesystem.storageClass = try V.storageClass(name, v)
             },
         ]),
+        ("Reads", [
+            value(["direct_read_prefetch_limit"], "MB", "memory all readers together may hold in read-ahead "
+                + "(bounds the process's memory while files stream)", default: "128") { s, name, v in
+                s.options.filesystem.prefetchMemoryLimit = try V.megabytes(name, v)
+            },
+            value(["direct_read_chunk_size"], "MB", "size of one read-ahead GET of a streaming reader", default: "8") {
+                s, name, v in
+                s.options.filesystem.prefetchChunkSize = UInt64(try V.integer(name, v, min: 1, max: 64)) << 20
+            },
+        ]),
         ("Uploads and copies", [
             value(["multipart_size"], "MB", "part size of multipart uploads", default: "10") { s, name, v in
                 s.options.filesystem.multipartSize = try V.megabytes(name, v, min: 5)
@@ -344,8 +354,7 @@ enum OptionTable {
         ]),
         ("Accepted for ossfs 1.x compatibility", [
             noEffect(["direct_read"], "reads stream from OSS with prefetch by default"),
-            noEffect(["direct_read_prefetch_thread", "direct_read_chunk_size", "direct_read_prefetch_chunks",
-                      "direct_read_prefetch_limit", "direct_read_backward_chunks",
+            noEffect(["direct_read_prefetch_thread", "direct_read_prefetch_chunks", "direct_read_backward_chunks",
                       "direct_read_local_file_cache_size_mb"], argument: .required("N"),
                      "reads stream from OSS with prefetch by default"),
             noEffect(["nomixupload", "norenameapi", "noshallowcopyapi"], "copies are chosen per object size"),

@@ -1,0 +1,97 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Synchronization
+
+/// Memory for one chunk of read-ahead: a fixed buffer a GET writes into and readers copy from. It goes back
+/// to its pool when the last reference is gone (the prefetcher dropped it and its GET has ended), so a
+/// buffer is never reused while a transfer may still write into it.
+final class ChunkMemory: @unchecked Sendable {
+    let bytes: UnsafeMutableRawBufferPointer
+    private let pool: ChunkPool
+    fileprivate init(bytes: UnsafeMutableRawBufferPointer, pool: ChunkPool) {
+        self.bytes = bytes
+        self.pool = pool
+    }
+    deinit { pool.recycle(bytes) }
+}
+
+/// The memory every sequential reader of the mount shares for read-ahead (`direct_read_prefetch_limit=`):
+/// a budget in bytes, and a free list of full-size chunk buffers kept mapped while readers stream, so a
+/// 1 GiB read does not map, fault in and unmap a fresh buffer for every chunk. Buffers are mmap'd directly:
+/// malloc would keep freed 8 MiB blocks in its heap and the process's RSS would not follow the budget.
+/// When no reader holds a chunk the free list is unmapped too. LOCK ORDER: leaf.
+final class ChunkPool: Sendable {
+    let limit: UInt64
+    let chunkSize: Int
+    private struct State {
+        var used: UInt64 = 0
+        var free: [UnsafeMutableRawBufferPointer] = []
+        var readers = 0
+    }
+    private let state: Mutex<State>
+
+    init(limit: UInt64, chunkSize: Int) {
+        self.limit = limit
+        self.chunkSize = chunkSize
+        state = Mutex(State())
+    }
+
+    /// A buffer of `length` bytes (at most `chunkSize`), or nil when the budget cannot cover it.
+    func acquire(_ length: Int) -> ChunkMemory? {
+        precondition(length > 0 && length <= chunkSize)
+        var unmap: [UnsafeMutableRawBufferPointer] = []
+        let reused = state.withLock { s -> UnsafeMutableRawBufferPointer?? in
+            guard s.used + UInt64(length) <= limit else { return .none }
+            s.used += UInt64(length)
+            if length == chunkSize, let b = s.free.popLast() { return .some(b) }
+            // A new mapping: kept buffers make room so that all mapped memory stays within the limit.
+            while !s.free.isEmpty, s.used + UInt64(s.free.count * chunkSize) > limit { unmap.append(s.free.removeLast()) }
+            return .some(nil)
+        }
+        for u in unmap { munmap(u.baseAddress, u.count) }
+        guard let reused else { return nil }
+        if let b = reused { return ChunkMemory(bytes: b, pool: self) }
+        guard let b = Self.map(length) else {
+            state.withLock { $0.used -= UInt64(length) }
+            return nil
+        }
+        return ChunkMemory(bytes: b, pool: self)
+    }
+
+    fileprivate func recycle(_ b: UnsafeMutableRawBufferPointer) {
+        let unmap = state.withLock { s -> [UnsafeMutableRawBufferPointer] in
+            s.used -= UInt64(b.count)
+            if s.used == 0 {
+                defer { s.free = [] }
+                return s.free + [b]
+            }
+            let kept = UInt64(s.free.count + 1) * UInt64(chunkSize)
+            if b.count == chunkSize, s.used + kept <= limit {
+                s.free.append(b)
+                return []
+            }
+            return [b]
+        }
+        for u in unmap { munmap(u.baseAddress, u.count) }
+    }
+
+    /// Bytes handed out and not yet recycled.
+    var inUse: UInt64 { state.withLock { $0.used } }
+    /// Bytes mapped: handed out or kept for reuse.
+    var mapped: UInt64 { state.withLock { $0.used + UInt64($0.free.count * chunkSize) } }
+
+    /// Readers streaming now share the budget: each may keep at most its share ahead of itself.
+    func join() { state.withLock { $0.readers += 1 } }
+    func leave() { state.withLock { $0.readers -= 1 } }
+    func share() -> UInt64 {
+        let readers = state.withLock { max(1, $0.readers) }
+        return limit / UInt64(readers)
+    }
+
+    private static func map(_ length: Int) -> UnsafeMutableRawBufferPointer? {
+        let p = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        guard let p, p != MAP_FAILED else { return nil }
+        return UnsafeMutableRawBufferPointer(start: p, count: length)
+    }
+}

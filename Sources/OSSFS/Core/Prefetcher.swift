@@ -1,0 +1,301 @@
+import ObjectStore
+import OSSCore
+import Synchronization
+
+/// Receives one ranged GET straight into a chunk's buffer (no growing array, no copy on the way). It runs on
+/// the transport's single I/O thread, which serves every transfer, so it only copies: the chunk's CRC64 is
+/// computed afterwards, by the task that waited for the GET, in parallel with other transfers.
+final class ChunkSink: BodySink, @unchecked Sendable {
+    let memory: ChunkMemory
+    let capacity: Int
+    private(set) var count = 0
+
+    init(memory: ChunkMemory, capacity: Int) {
+        self.memory = memory
+        self.capacity = capacity
+    }
+
+    func write(_ chunk: UnsafeRawBufferPointer) throws {
+        guard let source = chunk.baseAddress, !chunk.isEmpty else { return }
+        guard count + chunk.count <= capacity else { throw FSError.io("a ranged GET answered more than it was asked") }
+        memory.bytes.baseAddress!.advanced(by: count).copyMemory(from: source, byteCount: chunk.count)
+        count += chunk.count
+    }
+
+    func reset() throws { count = 0 }
+
+    /// CRC64 of the bytes received.
+    func crc64() -> UInt64 { CRC64.update(0, UnsafeRawBufferPointer(rebasing: memory.bytes[0..<count])) }
+}
+
+/// A chunk's GET, once it has answered.
+struct FetchedChunk: Sendable {
+    let memory: ChunkMemory
+    let count: Int
+    /// CRC64 of the bytes received.
+    let crc: UInt64
+    /// The whole object's CRC64 as the answer's x-oss-hash-crc64ecma gave it.
+    let objectCRC: UInt64?
+}
+
+/// One piece of the file being fetched (or fetched) ahead of a sequential reader.
+final class Chunk: Sendable {
+    let range: Range<UInt64>
+    let task: Task<FetchedChunk, Error>
+    init(range: Range<UInt64>, task: Task<FetchedChunk, Error>) {
+        self.range = range
+        self.task = task
+    }
+}
+
+/// Reads of one open descriptor of a clean file, at the version pinned at open (If-Match on every GET).
+///
+/// Sequential reads keep several fixed-size chunks in flight ahead of the reader, in a window that grows
+/// (from `initialWindow` up to `maximumWindow`, and never past the reader's share of the mount's
+/// `ChunkPool`); chunks are consumed in order and dropped once read past. The first chunks are small so
+/// the first byte comes quickly; a file no bigger than one chunk is fetched whole in one GET. A read that
+/// does not follow the previous one fetches exactly what it asks for. When the pool is exhausted a reader
+/// still progresses, by a GET of just what it needs.
+///
+/// Integrity: every GET's body is hashed once it has arrived; the CRCs of consecutive pieces from offset 0 are
+/// combined, and once the file has been read through to its end the result must equal the object's
+/// x-oss-hash-crc64ecma. Every answer must also name the same object CRC as the others (and as the HEAD at
+/// open). On a mismatch the read fails with EIO, the kernel's cached pages of the file are invalidated (it
+/// may already hold earlier pieces) and every later read of this descriptor fails too.
+final class Prefetcher: Sendable {
+    static let initialChunk = 1 << 20
+    static let initialWindow: UInt64 = 4 << 20
+    static let maximumWindow: UInt64 = 64 << 20
+    /// How far from the previous read's end a read may land and still count as sequential: the kernel
+    /// sends readahead requests concurrently, and they may arrive slightly out of order.
+    static let slack: UInt64 = 2 << 20
+
+    let key: ObjectKey
+    let etag: ETag?
+    let size: UInt64
+    private let store: any ObjectStore
+    private let pool: ChunkPool
+    private let invalidateKernelCache: @Sendable () -> Void
+
+    private struct State {
+        var chunks: [Chunk] = []
+        var reads = 0
+        var nextOffset: UInt64 = 0
+        var window: UInt64 = Prefetcher.initialWindow
+        var nextChunkLength = Prefetcher.initialChunk
+        var joined = false
+        /// Bytes from 0 whose CRC64 is `crc`.
+        var verifiedEnd: UInt64 = 0
+        var crc: UInt64 = 0
+        var objectCRC: UInt64?
+        var failure: FSError?
+        var closed = false
+    }
+    private let state: Mutex<State>
+
+    init(key: ObjectKey, etag: ETag?, size: UInt64, objectCRC: UInt64?, store: any ObjectStore, pool: ChunkPool,
+         invalidateKernelCache: @escaping @Sendable () -> Void)
+    {
+        self.key = key
+        self.etag = etag
+        self.size = size
+        self.store = store
+        self.pool = pool
+        self.invalidateKernelCache = invalidateKernelCache
+        var s = State()
+        s.objectCRC = objectCRC
+        state = Mutex(s)
+    }
+
+    private enum Plan {
+        case chunks([Chunk])
+        case direct
+    }
+
+    /// Up to `count` bytes at `offset` (fewer only at the end of the file).
+    func read(at offset: UInt64, count: Int) async throws -> [UInt8] {
+        guard offset < size, count > 0 else { return [] }
+        let wanted = offset..<min(offset + UInt64(count), size)
+        let plan = try state.withLock { s -> Plan in
+            if let f = s.failure { throw f }
+            guard !s.closed else { throw FSError.badHandle }
+            // Streaming starts at a read that follows the previous one exactly (or opens the file at 0) and
+            // goes on while reads land in the chunks; reordered requests near the reader neither start nor
+            // stop it, a read elsewhere drops the chunks.
+            let covered = s.chunks.contains { $0.range.contains(offset) }
+            let follows = offset == s.nextOffset && (s.reads > 0 || offset == 0)
+            let near = offset + Self.slack >= s.nextOffset && offset <= s.nextOffset + Self.slack
+            s.nextOffset = covered || follows || near ? max(s.nextOffset, wanted.upperBound) : wanted.upperBound
+            s.reads += 1
+            guard covered || follows else {
+                if !near { dropAll(&s) }
+                return .direct
+            }
+            dropBehind(&s, offset)
+            schedule(&s, from: offset)
+            let covering = s.chunks.filter { $0.range.overlaps(wanted) }
+            guard let first = covering.first, first.range.lowerBound <= wanted.lowerBound,
+                  covering.last!.range.upperBound >= wanted.upperBound else { return .direct }
+            return .chunks(covering)
+        }
+        switch plan {
+        case .chunks(let chunks): return try await copy(wanted, from: chunks)
+        case .direct: return try await fetchDirect(wanted)
+        }
+    }
+
+    /// Drops every chunk; GETs in flight are cancelled, their memory returns to the pool when they end.
+    func close() {
+        state.withLock { s in
+            s.closed = true
+            dropAll(&s)
+        }
+    }
+
+    deinit { close() }
+
+    // MARK: - Planning (under `state`)
+
+    private func dropAll(_ s: inout State) {
+        for c in s.chunks { c.task.cancel() }
+        s.chunks = []
+        s.window = Self.initialWindow
+        s.nextChunkLength = Self.initialChunk
+        updateMembership(&s)
+    }
+
+    /// Chunks wholly before the reader (with some slack for reordered requests) are done with.
+    private func dropBehind(_ s: inout State, _ offset: UInt64) {
+        let before = s.chunks.count
+        s.chunks.removeAll { c in
+            let done = c.range.upperBound + Self.slack <= offset
+            if done { c.task.cancel() }
+            return done
+        }
+        if s.chunks.count < before {
+            // The reader keeps coming: let it keep more ahead of itself.
+            s.window = min(s.window * 2, Self.maximumWindow)
+        }
+    }
+
+    /// Starts GETs until the chunks reach `window` bytes past `offset`, within this reader's share.
+    private func schedule(_ s: inout State, from offset: UInt64) {
+        let limit = min(s.window, max(UInt64(pool.chunkSize), pool.share()))
+        var end = s.chunks.last?.range.upperBound ?? offset
+        if end < offset { end = offset }
+        let target = min(size, offset + limit)
+        var held = s.chunks.reduce(UInt64(0)) { $0 + UInt64($1.range.count) }
+        while end < target, held < limit {
+            var length = min(s.nextChunkLength, pool.chunkSize)
+            // A file no bigger than one chunk comes whole, in one GET (which the client also CRC-checks).
+            if end == 0, size <= UInt64(pool.chunkSize) { length = Int(size) }
+            length = Int(min(UInt64(length), size - end))
+            guard let memory = pool.acquire(length) else { break }
+            let range = end..<end + UInt64(length)
+            s.chunks.append(Chunk(range: range, task: fetchTask(range, memory)))
+            s.nextChunkLength = min(s.nextChunkLength * 2, pool.chunkSize)
+            end = range.upperBound
+            held += UInt64(length)
+        }
+        updateMembership(&s)
+    }
+
+    /// A reader holding chunks counts toward the pool's division of its budget.
+    private func updateMembership(_ s: inout State) {
+        let holding = !s.chunks.isEmpty
+        guard holding != s.joined else { return }
+        s.joined = holding
+        if holding { pool.join() } else { pool.leave() }
+    }
+
+    private func fetchTask(_ range: Range<UInt64>, _ memory: ChunkMemory) -> Task<FetchedChunk, Error> {
+        let (store, key, etag) = (self.store, self.key, self.etag)
+        return Task {
+            let sink = ChunkSink(memory: memory, capacity: range.count)
+            let metadata = try await store.get(key, range: range, conditions: GetConditions(ifMatch: etag),
+                                               into: sink)
+            return FetchedChunk(memory: memory, count: sink.count, crc: sink.crc64(), objectCRC: metadata.crc64)
+        }
+    }
+
+    // MARK: - Serving
+
+    private func copy(_ wanted: Range<UInt64>, from chunks: [Chunk]) async throws -> [UInt8] {
+        var fetched: [(Chunk, FetchedChunk)] = []
+        for c in chunks {
+            do {
+                let f = try await c.task.value
+                guard f.count == c.range.count else {
+                    throw FSError.io("short read of \(key): \(f.count) of \(c.range.count) bytes")
+                }
+                fetched.append((c, f))
+            } catch {
+                // A failed chunk is forgotten so the next read asks again (the error may be transient).
+                state.withLock { s in
+                    s.chunks.removeAll { $0 === c }
+                    updateMembership(&s)
+                }
+                throw error
+            }
+        }
+        // The chunks cover `wanted` without a gap, so every byte of the array is written before it is read.
+        let out = [UInt8](unsafeUninitializedCapacity: wanted.count) { dst, initialized in
+            for (c, f) in fetched {
+                let lo = max(wanted.lowerBound, c.range.lowerBound)
+                let hi = min(wanted.upperBound, c.range.upperBound)
+                let src = f.memory.bytes.baseAddress!.advanced(by: Int(lo - c.range.lowerBound))
+                UnsafeMutableRawPointer(dst.baseAddress!).advanced(by: Int(lo - wanted.lowerBound))
+                    .copyMemory(from: src, byteCount: Int(hi - lo))
+            }
+            initialized = wanted.count
+        }
+        try verify(fetched.map { ($0.0.range, $0.1.crc, $0.1.objectCRC) })
+        return out
+    }
+
+    /// A GET of exactly `wanted`: random access, or no memory left for chunks.
+    private func fetchDirect(_ wanted: Range<UInt64>) async throws -> [UInt8] {
+        let (metadata, body) = try await store.get(key, range: wanted, conditions: GetConditions(ifMatch: etag))
+        guard body.count == wanted.count else {
+            throw FSError.io("short read of \(key): \(body.count) of \(wanted.count) bytes")
+        }
+        let extendsChain = state.withLock { $0.verifiedEnd == wanted.lowerBound }
+        try verify([(wanted, extendsChain ? CRC64.checksum(body) : nil, metadata.crc64)])
+        return body
+    }
+
+    /// Checks the answers' object CRCs against each other and extends the CRC of the bytes read from 0;
+    /// at the end of the file that CRC must be the object's.
+    private func verify(_ pieces: [(range: Range<UInt64>, crc: UInt64?, objectCRC: UInt64?)]) throws {
+        let failure = state.withLock { s -> FSError? in
+            if let f = s.failure { return f }
+            for p in pieces {
+                if let theirs = p.objectCRC {
+                    if let ours = s.objectCRC, ours != theirs {
+                        return fail(&s, "answers for \(key) name different CRC64s (\(ours), \(theirs))")
+                    }
+                    s.objectCRC = theirs
+                }
+                if let crc = p.crc, p.range.lowerBound == s.verifiedEnd {
+                    s.crc = CRC64.combine(s.crc, crc, length2: UInt64(p.range.count))
+                    s.verifiedEnd = p.range.upperBound
+                }
+            }
+            if s.verifiedEnd == size, size > 0, let expected = s.objectCRC, s.crc != expected {
+                return fail(&s, "\(key) read back with CRC64 \(s.crc), the object's is \(expected)")
+            }
+            return nil
+        }
+        if let failure {
+            invalidateKernelCache()
+            throw failure
+        }
+    }
+
+    private func fail(_ s: inout State, _ message: String) -> FSError {
+        let f = FSError.io(message)
+        s.failure = f
+        dropAll(&s)
+        return f
+    }
+}

@@ -1,0 +1,221 @@
+import Foundation
+import ObjectStore
+import ObjectStoreTesting
+import OSSCore
+import Synchronization
+import Testing
+@testable import OSSFS
+
+/// Chunk memory returns to the pool when the GETs of dropped chunks have ended; they end soon after.
+func poolDrains(_ fs: Filesystem) async -> Bool {
+    for _ in 0..<300 {
+        if fs.chunkPool.inUse == 0 { return true }
+        try? await Task.sleep(nanoseconds: 10_000_000)
+    }
+    return false
+}
+
+@Suite struct PrefetcherTests {
+    private func sequential(_ t: Harness, _ h: HandleID, block: Int) async throws -> [UInt8] {
+        try await t.readAll(h, chunk: block)
+    }
+
+    @Test func windowGrowsWithSeveralChunksInFlight() async throws {
+        let faulty = FaultyStore(MemoryObjectStore())
+        let t = Harness(store: faulty, memory: faulty.inner) { $0.prefetchChunkSize = 4 << 20 }
+        let data = randomBytes(30 << 20, seed: 51)
+        try await t.put("big", data)
+        let h = try await t.open("big", OpenFlags(access: .readOnly))
+        faulty.resetCounts()
+        faulty.setGetDelay(nanoseconds: 20_000_000)
+        #expect(try await sequential(t, h, block: 128 << 10) == data)
+        let lengths = faulty.getRanges.compactMap { $0?.count }
+        #expect(lengths.prefix(3) == [1 << 20, 2 << 20, 4 << 20], "the first chunks are small, then they grow")
+        #expect(lengths.max() == 4 << 20, "never more than one chunk per GET")
+        #expect(lengths.reduce(0, +) == data.count, "every byte fetched once")
+        #expect(faulty.maxGetsInFlight >= 3, "several GETs in flight at once")
+        await t.fs.release(h)
+        #expect(await poolDrains(t.fs))
+    }
+
+    @Test func smallFileComesInOneWholeGET() async throws {
+        let faulty = FaultyStore(MemoryObjectStore())
+        let t = Harness(store: faulty, memory: faulty.inner)
+        let data = randomBytes(300_000, seed: 52)
+        try await t.put("small", data)
+        let h = try await t.open("small", OpenFlags(access: .readOnly))
+        faulty.resetCounts()
+        #expect(try await sequential(t, h, block: 4096) == data)
+        #expect(faulty.getRanges == [0..<UInt64(data.count)])
+        await t.fs.release(h)
+    }
+
+    @Test func randomReadsFetchExactlyTheirRange() async throws {
+        let faulty = FaultyStore(MemoryObjectStore())
+        let t = Harness(store: faulty, memory: faulty.inner)
+        let data = randomBytes(24 << 20, seed: 53)
+        try await t.put("r", data)
+        let h = try await t.open("r", OpenFlags(access: .readOnly))
+        faulty.resetCounts()
+        var g = SeededRandom(seed: 7)
+        var expected: [Range<UInt64>] = []
+        for _ in 0..<20 {
+            let offset = 4096 + g.next() % UInt64(data.count - 8192)
+            let got = try await t.fs.read(h, offset: offset, size: 4096)
+            #expect(got == Array(data[Int(offset)..<Int(offset) + 4096]))
+            expected.append(offset..<offset + 4096)
+        }
+        #expect(faulty.getRanges == expected.map { Optional($0) }, "4 KiB reads cost 4 KiB GETs, no window")
+        await t.fs.release(h)
+        #expect(t.fs.chunkPool.inUse == 0)
+    }
+
+    @Test func readersShareOneBudgetAndGiveItBack() async throws {
+        let faulty = FaultyStore(MemoryObjectStore())
+        let t = Harness(store: faulty, memory: faulty.inner) {
+            $0.prefetchChunkSize = 2 << 20
+            $0.prefetchMemoryLimit = 8 << 20
+        }
+        let data = randomBytes(20 << 20, seed: 54)
+        try await t.put("f", data)
+        let handles = [try await t.open("f", OpenFlags(access: .readOnly)),
+                       try await t.open("f", OpenFlags(access: .readOnly)),
+                       try await t.open("f", OpenFlags(access: .readOnly))]
+        var outs = [[UInt8]](repeating: [], count: handles.count)
+        var peak: UInt64 = 0
+        var done = false
+        while !done {
+            done = true
+            for (i, h) in handles.enumerated() {
+                let b = try await t.fs.read(h, offset: UInt64(outs[i].count), size: 256 << 10)
+                peak = max(peak, t.fs.chunkPool.mapped)
+                if !b.isEmpty { done = false }
+                outs[i] += b
+            }
+        }
+        for o in outs { #expect(o == data) }
+        #expect(peak <= 8 << 20, "chunks of all readers stay within the mount's budget")
+        #expect(peak > 0, "read-ahead was used")
+        for h in handles { await t.fs.release(h) }
+        #expect(await poolDrains(t.fs))
+        #expect(t.fs.chunkPool.mapped == 0, "an idle pool unmaps its buffers")
+    }
+
+    @Test func objectReplacedMidReadIsStale() async throws {
+        let t = Harness { $0.prefetchChunkSize = 1 << 20 }
+        let data = randomBytes(20 << 20, seed: 55)
+        try await t.put("f", data)
+        let h = try await t.open("f", OpenFlags(access: .readOnly))
+        #expect(try await t.fs.read(h, offset: 0, size: 128 << 10) == Array(data[0..<(128 << 10)]))
+        try await t.put("f", randomBytes(20 << 20, seed: 56))
+        await #expect(throws: FSError.stale("f")) {
+            var at: UInt64 = 128 << 10
+            while true {
+                let b = try await t.fs.read(h, offset: at, size: 128 << 10)
+                if b.isEmpty { break }
+                #expect(b == Array(data[Int(at)..<Int(at) + b.count]), "only bytes of the pinned version")
+                at += UInt64(b.count)
+            }
+        }
+        await t.fs.release(h)
+    }
+
+    @Test func corruptedBodyFailsTheReadThroughAndInvalidatesTheKernelCache() async throws {
+        let faulty = FaultyStore(MemoryObjectStore())
+        let t = Harness(store: faulty, memory: faulty.inner) { $0.prefetchChunkSize = 2 << 20 }
+        let invalidated = Mutex<[InodeNumber]>([])
+        t.fs.kernelCacheNotifier?.install { ino in invalidated.withLock { $0.append(ino) } }
+        let data = randomBytes(9 << 20, seed: 57)
+        try await t.put("f", data)
+        let ino = try await t.ino("f")
+        let h = try await t.open("f", OpenFlags(access: .readOnly))
+        faulty.setFlipBodyByte(true)
+        var failed: FSError?
+        var at: UInt64 = 0
+        do {
+            while true {
+                let b = try await t.fs.read(h, offset: at, size: 128 << 10)
+                if b.isEmpty { break }
+                at += UInt64(b.count)
+            }
+        } catch let e as FSError { failed = e }
+        guard case .io? = failed else {
+            Issue.record("a file read through with altered bytes must fail with EIO, got \(String(describing: failed))")
+            return
+        }
+        #expect(invalidated.withLock { $0 } == [ino], "the kernel drops the pages it was given")
+        faulty.setFlipBodyByte(false)
+        await #expect(throws: FSError.self, "later reads of the descriptor fail too") {
+            _ = try await t.fs.read(h, offset: 0, size: 4096)
+        }
+        await t.fs.release(h)
+        #expect(await poolDrains(t.fs))
+        // A new descriptor reads the intact object.
+        let h2 = try await t.open("f", OpenFlags(access: .readOnly))
+        #expect(try await t.readAll(h2, chunk: 128 << 10) == data)
+        await t.fs.release(h2)
+    }
+
+    @Test func answersNamingAnotherCRCFailTheRead() async throws {
+        let faulty = FaultyStore(MemoryObjectStore())
+        let t = Harness(store: faulty, memory: faulty.inner)
+        let data = randomBytes(3 << 20, seed: 58)
+        try await t.put("f", data)
+        let h = try await t.open("f", OpenFlags(access: .readOnly))
+        faulty.setLieAboutCRC(true)
+        await #expect(throws: FSError.self) { _ = try await t.fs.read(h, offset: 5 << 20 / 2, size: 4096) }
+        await t.fs.release(h)
+    }
+
+    @Test func fileWithoutAKnownCRCIsCheckedAgainstTheAnswers() async throws {
+        // The object's CRC comes from the GET answers when the open did not see it (a listing entry).
+        let faulty = FaultyStore(MemoryObjectStore())
+        let t = Harness(store: faulty, memory: faulty.inner) { $0.prefetchChunkSize = 1 << 20 }
+        let data = randomBytes(5 << 20, seed: 59)
+        try await t.put("f", data)
+        let h = try await t.open("f", OpenFlags(access: .readOnly))
+        #expect(try await t.readAll(h, chunk: 128 << 10) == data)
+        await t.fs.release(h)
+    }
+
+    @Test func openRightAfterLookupReusesItsAnswer() async throws {
+        let faulty = FaultyStore(MemoryObjectStore())
+        let t = Harness(store: faulty, memory: faulty.inner)
+        try await t.put("f", bytes("hello"))
+        let ino = try await t.ino("f")
+        faulty.resetCounts()
+        let h = try await t.fs.open(ino, flags: OpenFlags(access: .readOnly), caller: user).handle
+        #expect(faulty.calls("head") == 0, "the lookup just read the metadata")
+        #expect(try await t.fs.read(h, offset: 0, size: 100) == bytes("hello"))
+        await t.fs.release(h)
+        t.clock.advance(2)
+        faulty.resetCounts()
+        let h2 = try await t.fs.open(ino, flags: OpenFlags(access: .readOnly), caller: user).handle
+        #expect(faulty.calls("head") >= 1, "an older answer is asked again (close-to-open)")
+        await t.fs.release(h2)
+    }
+}
+
+@Suite struct OpenReuseTests {
+    @Test func objectReplacedRightAfterTheLookupIsReadAtItsNewVersion() async throws {
+        let t = Harness()
+        try await t.put("f", bytes("old"))
+        let ino = try await t.ino("f")
+        try await t.put("f", bytes("the new one"))   // another client, within the reuse window
+        let h = try await t.fs.open(ino, flags: OpenFlags(access: .readOnly), caller: user).handle
+        #expect(try await t.fs.read(h, offset: 0, size: 100) == bytes("the new one"),
+                "nothing was read under the reused pin, so it moves to the current version")
+        await t.fs.release(h)
+    }
+
+    @Test func aPinThatServedBytesNeverMoves() async throws {
+        let t = Harness()
+        try await t.put("f", randomBytes(20 << 20, seed: 60))
+        let ino = try await t.ino("f")
+        let h = try await t.fs.open(ino, flags: OpenFlags(access: .readOnly), caller: user).handle
+        _ = try await t.fs.read(h, offset: 0, size: 4096)
+        try await t.put("f", randomBytes(20 << 20, seed: 61))
+        await #expect(throws: FSError.stale("f")) { _ = try await t.fs.read(h, offset: 15 << 20, size: 4096) }
+        await t.fs.release(h)
+    }
+}
