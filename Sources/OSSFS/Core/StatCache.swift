@@ -212,7 +212,7 @@ final class StatCache: Sendable {
             guard enabled else { return }
             if negative {
                 if s.entries.count >= capacity, s.entries[path] == nil { Self.evict(&s, now: now, keep: capacity - 1) }
-                s.entries[path] = Entry(answer: .absent, expires: expires)
+                s.entries[path] = Entry(answer: .absent, expires: expires, stored: now)
             } else {
                 s.entries[path] = nil   // no entry in a complete directory reads as absent too
             }
