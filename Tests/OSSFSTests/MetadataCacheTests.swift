@@ -136,26 +136,34 @@ private extension NodeInfo {
         #expect(try await t.stat("d/theirs").size == 1)
     }
 
-    @Test func aFailedCreateDropsTheKnowledge() async throws {
+    @Test func aFailedFirstUploadKeepsTheKnowledgeUnlessItMetAnotherClient() async throws {
+        // A plain failure (500) proves nothing about the directory: it stays complete, the data staged.
         let faulty = FaultyStore(MemoryObjectStore())
         let t = Harness(store: faulty, memory: faulty.inner) { $0.statCacheTTL = 60 }
         try await t.mkdir("d")
-        try await t.put("d/theirs", bytes("x"))
+        let h = try await t.create("d/mine")
+        _ = try await t.fs.write(h, offset: 0, data: bytes("ours"))
         faulty.failNext("put")
-        await #expect(throws: (any Error).self) { _ = try await t.create("d/mine") }
-        #expect(!t.fs.cache.isComplete(FSPath("d")))
-        #expect(try await t.stat("d/theirs").size == 1, "asked the store again")
+        await #expect(throws: FSError.self) { try await t.fs.flush(h) }
+        #expect(t.fs.cache.isComplete(FSPath("d")))
+        try await t.fs.flush(h)   // the failure is used up: the staged data goes now
+        await t.fs.release(h)
+        #expect(t.memory.storedBytes("d/mine") == bytes("ours"))
     }
 
-    @Test func exclusiveCreateOfAnotherClientsNameIsRefusedAndForgets() async throws {
+    @Test func aNameAnotherClientTookIsAConflictAtCloseAndForgetsTheKnowledge() async throws {
+        // Inside a directory we made, another client's new name is invisible until the TTL: creating the same
+        // name costs no request, and the conditional first upload is what finds the conflict.
         let t = Harness { $0.statCacheTTL = 60 }
         try await t.mkdir("d")
         try await t.put("d/theirs", bytes("x"))
-        await #expect(throws: FSError.exists) {
-            _ = try await t.create("d/theirs", flags: OpenFlags(access: .readWrite, exclusive: true))
-        }
+        let h = try await t.create("d/theirs", flags: OpenFlags(access: .readWrite, exclusive: true))
+        _ = try await t.fs.write(h, offset: 0, data: bytes("ours"))
+        await #expect(throws: FSError.self) { try await t.fs.flush(h) }
+        await t.fs.release(h)
         #expect(!t.fs.cache.isComplete(FSPath("d")))
-        #expect(await t.exists("d/theirs"))
+        #expect(t.memory.storedBytes("d/theirs") == bytes("x"), "theirs is never replaced")
+        #expect(t.fs.area?.stagingRecords().count == 1, "ours stays staged")
     }
 
     @Test func evictionAndRenameEndTheKnowledge() async throws {

@@ -35,10 +35,7 @@ extension Filesystem {
             do {
                 let reply = try await openHandle(e.attributes.ino, flags: flags, known: created ? info : nil,
                                                  creating: created)
-                if created {
-                    cache.invalidateCreated(path)
-                    cache.put(path, info)
-                }
+                if created { cache.created(path, info) }   // keeps a complete parent complete
                 return (e, reply)
             } catch {
                 inodes.forget(e.attributes.ino, count: 1)   // the kernel never sees this Entry

@@ -49,6 +49,7 @@ extension Filesystem {
             // An earlier attempt may have stored it after all (its answer was lost, or its CRC64 looked wrong):
             // then the object there is ours; anybody else's stays, and ours stays staged.
             guard let own = try? await ownEarlierUpload(staging!, key: key, info: info, options: options) else {
+                cache.forgetComplete(path.parent)   // another client wrote here: ask the store from now on
                 throw FSError.io("upload of \(key) failed, data kept staged: \(Self.fsError(e, key: key))")
             }
             result = own
