@@ -38,15 +38,8 @@ extension Filesystem {
             if !eager.isTaken(n), written.contains(range) {
                 let number = n
                 eager.start(number) {
-                    let crc = try await Blocking.run { try staging.crc64(range) }
-                    try Task.checkCancellation()
-                    let r = try await store.uploadPart(eager.key, uploadID: eager.uploadID, partNumber: number,
-                                                       payload: .file(path: staging.path, offset: range.lowerBound,
-                                                                      length: UInt64(range.count)))
-                    if let got = r.crc64, got != crc {
-                        throw FSError.io("CRC64 mismatch in part \(number) of \(eager.key)")
-                    }
-                    return UploadedPart(partNumber: number, etag: r.etag, size: UInt64(range.count), crc64: crc)
+                    try await Self.sendStagedPart(store, staging, key: eager.key, uploadID: eager.uploadID,
+                                                  number: number, range: range)
                 }
             }
             n += 1

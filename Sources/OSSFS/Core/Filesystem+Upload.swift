@@ -175,13 +175,8 @@ extension Filesystem {
                     return done
                 }
                 if let reuse { try await reuse.fill(lo..<hi) }
-                let crc = try await Blocking.run { try staging.crc64(lo..<hi) }
-                let r = try await store.uploadPart(key, uploadID: uploadID, partNumber: i + 1,
-                                                   payload: .file(path: staging.path, offset: lo, length: hi - lo))
-                if let got = r.crc64, got != crc {
-                    throw FSError.io("CRC64 mismatch in part \(i + 1) of \(key): staged \(crc), stored \(got)")
-                }
-                let done = UploadedPart(partNumber: i + 1, etag: r.etag, size: hi - lo, crc64: crc)
+                let done = try await Self.sendStagedPart(store, staging, key: key, uploadID: uploadID,
+                                                         number: i + 1, range: lo..<hi)
                 journal?.partDone(done)
                 return done
             }
@@ -222,6 +217,22 @@ extension Filesystem {
     }
 
     /// The object's CRC64 must equal what was sent. When the write's answer carries none, a HEAD asks.
+    /// One part sent from the staging file, its CRC64 taken from the staged bytes and checked against the
+    /// server's (shared by the upload at close and the streaming upload while writing).
+    static func sendStagedPart(_ store: any ObjectStore, _ staging: StagingFile, key: ObjectKey, uploadID: UploadID,
+                               number: Int, range: Range<UInt64>) async throws -> UploadedPart
+    {
+        let crc = try await Blocking.run { try staging.crc64(range) }
+        try Task.checkCancellation()
+        let r = try await store.uploadPart(key, uploadID: uploadID, partNumber: number,
+                                           payload: .file(path: staging.path, offset: range.lowerBound,
+                                                          length: UInt64(range.count)))
+        if let got = r.crc64, got != crc {
+            throw FSError.io("CRC64 mismatch in part \(number) of \(key): staged \(crc), stored \(got)")
+        }
+        return UploadedPart(partNumber: number, etag: r.etag, size: UInt64(range.count), crc64: crc)
+    }
+
     func verifyCRC(_ returned: UInt64?, expected: UInt64, key: ObjectKey) async throws {
         var actual = returned
         if actual == nil { actual = try await store.head(key).crc64 }
