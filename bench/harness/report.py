@@ -63,7 +63,7 @@ def unreachable(results):
             other = tg["against"]
             lines.append(f"{r['title']}: the raw limit ({fmt(r['raw'])} {r['unit']}) is only "
                          f"{fmt(tg['raw_vs_' + other], 2)}x {other} ({fmt(r['tools'][other]['value'])} {r['unit']}), "
-                         f"so {tg['min_ratio']}x {other} cannot be reached against this server on this machine")
+                         f"so {tg['min_ratio']}x {other} would need ossfs to beat the raw requests themselves")
     return lines
 
 
