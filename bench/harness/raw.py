@@ -79,8 +79,6 @@ def batch_seconds(requests, concurrency, timeout):
             for name in ("upload-file", "request"):
                 if name in r:
                     cfg.write(f'{name} = "{r[name]}"\n')
-            if r.get("head"):
-                cfg.write("head\n")   # -I: a HEAD that expects no body (-X HEAD would wait for one)
             for h in r.get("headers", []):
                 cfg.write(f'header = "{h}"\n')
         path = cfg.name
@@ -103,10 +101,6 @@ def put_requests(server, keys, body_path):
 
 def get_requests(server, keys):
     return [{"url": server.url("GET", k)} for k in keys]
-
-
-def head_requests(server, keys):
-    return [{"url": server.url("HEAD", k), "head": True} for k in keys]
 
 
 def delete_requests(server, keys):
