@@ -133,12 +133,14 @@ def measure_tool(ctx, wl, mount, server, name):
         wl.prepare(ctx, server, name)
     mount.unmount()
     workloads.drop_caches()
-    mount.mount()
+    mount.extra_options = wl.mount_options.get(name)
     try:
+        mount.mount()
         values = wl.tool(ctx, mount, server, name)
     finally:
         rss = mount.peak_rss_mib()
         mount.unmount()
+        mount.extra_options = None
     return values, rss
 
 
@@ -277,6 +279,8 @@ def main():
         print(report.table(results))
         for line in report.not_available(results):
             print(f"  n/a  {line}")
+        for line in report.unreachable(results):
+            print(f"  note {line}")
         venv_python = os.path.join(HERE, ".venv", "bin", "python")
         if os.path.exists(venv_python):
             report.chart(results, os.path.join(args.out, f"{name}.png"), venv_python)

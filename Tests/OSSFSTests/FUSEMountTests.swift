@@ -122,4 +122,22 @@ struct FUSEMountTests {
                              in: mnt, output: "3000\n")
         }
     }
+
+    @Test("without use_xattr the adapter answers ENOSYS itself: callers see EOPNOTSUPP, every time, and writes work",
+          .enabled(if: FUSEMountHarness.hasTool("setfattr"), "setfattr/getfattr not installed"))
+    func extendedAttributesOff() async throws {
+        let fs = FUSETestFilesystem()
+        var settings = FuseAdapterSettings()
+        settings.xattrs = false
+        try await H.withMount(fs, adapter: settings) { mnt in
+            Self.expectShell("echo data > x && echo more >> x && cat x", in: mnt, output: "data\nmore\n")
+            // The core would store and answer these; the adapter never asks it.
+            for script in ["setfattr -n user.color -v blue x", "getfattr -n user.color x", "getfattr -n user.color x",
+                           "getfattr -d -m - x", "setfattr -x user.color x"] {
+                let r = H.shell(script, in: mnt)
+                #expect(r.status != 0 && r.output.contains("Operation not supported"), "\(script): \(r.output)")
+            }
+        }
+        #expect(fs.allXattrs().isEmpty)
+    }
 }

@@ -291,6 +291,11 @@ final class FUSETestFilesystem: FilesystemOperations, @unchecked Sendable {
         }
     }
 
+    /// Every stored attribute name, across all nodes (tests check that none reached the core).
+    func allXattrs() -> [String] {
+        state.withLock { s in s.nodes.values.flatMap { $0.xattrs.keys } }
+    }
+
     func listxattr(_ ino: InodeNumber) async throws -> [String] {
         try state.withLock { s in try node(s, ino).xattrs.keys.sorted() }
     }

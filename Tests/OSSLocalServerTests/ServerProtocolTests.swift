@@ -19,6 +19,18 @@ struct ServerProtocolTests {
         }
     }
 
+    @Test func responseOverridesThatCouldSplitTheHeaderAreIgnored() throws {
+        try TestServer.with { s in
+            #expect(try s.request("PUT", "doc", body: bytes("x")).status == 200)
+            let plain = try s.request("GET", "doc", query: [("response-content-disposition", "attachment")])
+            #expect(plain.header("Content-Disposition") == "attachment")
+            // Response headers are not re-validated on the way out: the server must not echo CR/LF from the URL.
+            let split = try s.request("GET", "doc", query: [("response-content-disposition", "a\r\nX-Injected: 1")])
+            #expect(split.status == 200 && split.text == "x")
+            #expect(split.header("Content-Disposition") == nil && split.header("X-Injected") == nil)
+        }
+    }
+
     @Test func unknownBucketIsNoSuchBucket() throws {
         try TestServer.with { s in
             let r = try s.request("GET", "k", bucket: "nosuchbucket")

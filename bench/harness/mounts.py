@@ -36,12 +36,17 @@ class Mount:
         self.mountpoint = mountpoint
         self.log_path = log_path
         self.proc = None
+        self.extra_options = None   # appended to the -o argument while a workload asks for them
         os.makedirs(mountpoint, exist_ok=True)
         registry.append(self.unmount)
 
     def mount(self, timeout=30):
         log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(self.command, stdout=log, stderr=log, stdin=subprocess.DEVNULL,
+        command = list(self.command)
+        if self.extra_options:
+            i = command.index("-o") + 1
+            command[i] += "," + self.extra_options
+        self.proc = subprocess.Popen(command, stdout=log, stderr=log, stdin=subprocess.DEVNULL,
                                      start_new_session=True, env=self.env)
         log.close()
         deadline = time.monotonic() + timeout

@@ -30,10 +30,58 @@ def row_result(row, raw_value, raw_error, tools, note):
         kind, threshold = row.target
         got = r["ratios"][f"ossfs_vs_{kind}"]
         r["target"] = {"against": kind, "min_ratio": threshold, "met": None if got is None else got >= threshold}
+        if kind != "raw":
+            # ossfs cannot beat the server it talks to: when the raw limit measured in this run is not
+            # `threshold` times faster than the other tool, no client can meet the target on this machine.
+            # A raw figure slower than ossfs (a loaded machine, or ossfs overlapping what raw does in phases)
+            # bounds nothing, and says nothing either way.
+            bound = ratio(raw_value, tools.get(kind, {}).get("value"), row.higher)
+            beaten = r["ratios"]["ossfs_vs_raw"]
+            r["target"]["raw_vs_" + kind] = bound
+            r["target"]["reachable"] = (None if bound is None or beaten is None or beaten > 1
+                                        else bound >= threshold)
     if row.id.startswith("seq_"):
         rss = tools.get("ossfs", {}).get("rss_mib")
         r["rss_target"] = {"max_mib": RSS_LIMIT_MIB, "met": None if rss is None else rss <= RSS_LIMIT_MIB}
     return r
+
+
+def target_text(tg, bold=False):
+    """'>= 5x s3fs: not met', with why when the raw limit of the same run already rules the target out."""
+    verdict = {True: "met", False: "not met", None: "n/a"}[tg["met"]]
+    if bold and tg["met"] is False:
+        verdict = f"**{verdict}**"
+    text = f"{'≥' if bold else '>='} {tg['min_ratio']}{'×' if bold else 'x'} {tg['against']}: {verdict}"
+    if tg["met"] is False and tg.get("reachable") is False:
+        text += (f" (unreachable here: the raw limit itself is only {fmt(tg['raw_vs_' + tg['against']], 2)}x "
+                 f"{tg['against']})")
+    return text
+
+
+def unreachable(results):
+    """One sentence per row whose target the raw limit of this run rules out, with the figures."""
+    lines = []
+    for r in results["rows"]:
+        tg = r.get("target") or {}
+        if tg.get("met") is False and tg.get("reachable") is False:
+            other = tg["against"]
+            lines.append(f"{r['title']}: the raw limit ({fmt(r['raw'])} {r['unit']}) is only "
+                         f"{fmt(tg['raw_vs_' + other], 2)}x {other} ({fmt(r['tools'][other]['value'])} {r['unit']}), "
+                         f"so {tg['min_ratio']}x {other} would need ossfs to beat the raw requests themselves")
+    # cp -r and rm -r work one file at a time and each close/unlink waits for its request: the raw time with one
+    # request in flight (recorded beside the small-file rows) is their floor.
+    serial = (results.get("extra") or {}).get("small_raw_one_in_flight_s") or {}
+    for r in results["rows"]:
+        floor = serial.get({"small_create": "put", "small_delete": "delete"}.get(r["id"], ""))
+        tg = r.get("target") or {}
+        other = (r["tools"].get(tg.get("against"), {}) or {}).get("value")
+        ossfs = r["tools"].get("ossfs", {}).get("value")
+        # (A floor ossfs beat, curl's own cost per request on a loaded machine, proves nothing.)
+        if floor and other and ossfs and ossfs >= floor and tg.get("met") is False and other / floor < tg["min_ratio"]:
+            lines.append(f"{r['title']}: the same requests one at a time take {fmt(floor)} s raw, only "
+                         f"{fmt(other / floor, 2)}x {tg['against']} ({fmt(other)} s); one file at a time, with close "
+                         f"or unlink waiting for its request, {tg['min_ratio']}x {tg['against']} is out of reach")
+    return lines
 
 
 def fmt(v, digits=None):
@@ -50,11 +98,7 @@ def table(results):
     lines = []
     for r in results["rows"]:
         t = r["tools"]
-        target = ""
-        if "target" in r:
-            tg = r["target"]
-            target = (f">= {tg['min_ratio']}x {tg['against']}: "
-                      + {True: "met", False: "not met", None: "n/a"}[tg["met"]])
+        target = target_text(r["target"]) if "target" in r else ""
         if "rss_target" in r and r["rss_target"]["met"] is False:
             target += f"; RSS > {RSS_LIMIT_MIB} MiB"
         lines.append([r["title"], r["unit"], fmt(r["raw"]),
@@ -78,16 +122,15 @@ def markdown(results):
            "| ossfs peak RSS MiB | target |", "|" + "---|" * 11]
     for r in results["rows"]:
         t = r["tools"]
-        target = ""
-        if "target" in r:
-            tg = r["target"]
-            target = f"≥ {tg['min_ratio']}× {tg['against']}: " + {True: "met", False: "**not met**",
-                                                                   None: "n/a"}[tg["met"]]
+        target = target_text(r["target"], bold=True) if "target" in r else ""
         out.append("| " + " | ".join([r["title"], r["unit"], fmt(r["raw"]), fmt(t.get("ossfs", {}).get("value")),
                                      fmt(r["ratios"]["ossfs_vs_raw"], 2), fmt(t.get("s3fs", {}).get("value")),
                                      fmt(t.get("rclone", {}).get("value")), fmt(r["ratios"]["ossfs_vs_s3fs"], 2),
                                      fmt(r["ratios"]["ossfs_vs_rclone"], 2),
                                      fmt(t.get("ossfs", {}).get("rss_mib"), 0), target]) + " |")
+    notes = unreachable(results)
+    if notes:
+        out += ["", *(f"- {line}." for line in notes)]
     return "\n".join(out)
 
 

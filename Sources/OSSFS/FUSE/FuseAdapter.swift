@@ -299,8 +299,17 @@ final class FuseAdapter: @unchecked Sendable {
         submit(FuseReply(req), "statfs") { fs in try await fs.statfs() } encode: { reply, s in reply.statfs(s) }
     }
 
+    /// Without use_xattr every xattr request ends here: ENOSYS makes the kernel answer EOPNOTSUPP on its own
+    /// from then on, saving a round trip per write(2) (security.capability) and per ls -l entry (ACL probes).
+    private func xattrsOff(_ reply: FuseReply) -> Bool {
+        guard !settings.xattrs else { return false }
+        reply.error(ENOSYS)
+        return true
+    }
+
     func setxattr(_ req: fuse_req_t?, ino: fuse_ino_t, name: String, value: [UInt8], flags: Int32) {
         let reply = FuseReply(req)
+        if xattrsOff(reply) { return }
         guard let mode = FuseEncoding.xattrMode(flags) else { return reply.error(EINVAL) }
         submit(reply, "setxattr") { fs in
             try await fs.setxattr(InodeNumber(ino), name: name, value: value, mode: mode)
@@ -320,17 +329,23 @@ final class FuseAdapter: @unchecked Sendable {
     }
 
     func getxattr(_ req: fuse_req_t?, ino: fuse_ino_t, name: String, size: Int) {
-        submit(FuseReply(req), "getxattr") { fs in try await fs.getxattr(InodeNumber(ino), name: name) }
+        let reply = FuseReply(req)
+        if xattrsOff(reply) { return }
+        submit(reply, "getxattr") { fs in try await fs.getxattr(InodeNumber(ino), name: name) }
             encode: { reply, value in Self.replyXattr(reply, value, size: size) }
     }
 
     func listxattr(_ req: fuse_req_t?, ino: fuse_ino_t, size: Int) {
-        submit(FuseReply(req), "listxattr") { fs in try await fs.listxattr(InodeNumber(ino)) }
+        let reply = FuseReply(req)
+        if xattrsOff(reply) { return }
+        submit(reply, "listxattr") { fs in try await fs.listxattr(InodeNumber(ino)) }
             encode: { reply, names in Self.replyXattr(reply, FuseEncoding.xattrNameList(names), size: size) }
     }
 
     func removexattr(_ req: fuse_req_t?, ino: fuse_ino_t, name: String) {
-        submit(FuseReply(req), "removexattr") { fs in try await fs.removexattr(InodeNumber(ino), name: name) }
+        let reply = FuseReply(req)
+        if xattrsOff(reply) { return }
+        submit(reply, "removexattr") { fs in try await fs.removexattr(InodeNumber(ino), name: name) }
     }
 
     func access(_ req: fuse_req_t?, ino: fuse_ino_t, mask: Int32) {

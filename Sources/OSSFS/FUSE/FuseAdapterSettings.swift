@@ -17,5 +17,8 @@ public struct FuseAdapterSettings: Sendable, Hashable {
     public var maxInFlight: Int = 256
     /// Kernel background requests (readahead, async writes) in flight at once.
     public var maxBackground: UInt32 = 64
+    /// `use_xattr`. Off: xattr requests are answered ENOSYS, which the kernel remembers for the mount and turns
+    /// into EOPNOTSUPP itself, so it stops asking (it asks for security.capability before every write(2)).
+    public var xattrs: Bool = true
     public init() {}
 }

@@ -152,6 +152,7 @@ public enum CommandLineParser {
             if !state.attributeTimeoutGiven { o.filesystem.attributeTimeout = o.filesystem.statCacheTTL }
             if !state.entryTimeoutGiven { o.filesystem.entryTimeout = o.filesystem.statCacheTTL }
         }
+        o.adapter.xattrs = o.filesystem.xattrEnabled
         if o.debugCount > 0, o.logLevel < .debug { o.logLevel = .debug }
         // libfuse prints its request trace on stderr, which a daemon no longer has.
         if o.debugCount > 1 { o.foreground = true }

@@ -280,7 +280,8 @@ final class OSSHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         headers.add(name: "x-oss-request-id", value: exchange.requestID)
         var hasLength = false
         for (name, value) in response.headers {
-            if !hasLength, name.lowercased() == "content-length" { hasLength = true }
+            // (The length check first: lowercased() allocates, and runs for every header of every response.)
+            if !hasLength, name.utf8.count == 14, name.lowercased() == "content-length" { hasLength = true }
             headers.add(name: name, value: value)
         }
         let bodyless = response.status == .noContent || response.status == .notModified

@@ -59,7 +59,10 @@ extension OperationHandlers {
                          ("response-content-disposition", "Content-Disposition"),
                          ("response-content-encoding", "Content-Encoding")]
         for (parameter, header) in overrides {
-            guard let value = request.queryValue(parameter) else { continue }
+            // The only response header values taken from the URL: one that could split the header is ignored,
+            // since outbound headers are not re-validated (OSSHTTPHandler's pipeline).
+            guard let value = request.queryValue(parameter),
+                  !value.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0 }) else { continue }
             headers.removeAll { $0.name.lowercased() == header.lowercased() }
             headers.append((header, value))
         }
