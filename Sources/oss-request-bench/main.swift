@@ -3,7 +3,8 @@
 // requests/s and the client process's CPU time per request. Point it at a release oss-local; timings are
 // figures to compare, never test assertions.
 //
-// Usage: OSS_ACCESS_KEY_ID=.. OSS_ACCESS_KEY_SECRET=.. oss-request-bench URL BUCKET [head|get] [N] [K]
+// Usage: OSS_ACCESS_KEY_ID=.. OSS_ACCESS_KEY_SECRET=.. oss-request-bench URL BUCKET [head|get] [N] [K] [T]
+// (T: curl I/O threads, default 1).
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -30,10 +31,11 @@ func wallSeconds() -> Double {
 }
 
 let arguments = CommandLine.arguments
-guard arguments.count >= 3 else { fail("usage: oss-request-bench URL BUCKET [head|get] [N] [K]") }
+guard arguments.count >= 3 else { fail("usage: oss-request-bench URL BUCKET [head|get] [N] [K] [T]") }
 let operation = arguments.count > 3 ? arguments[3] : "head"
 let total = arguments.count > 4 ? Int(arguments[4]) ?? 20_000 : 20_000
 let inFlight = arguments.count > 5 ? Int(arguments[5]) ?? 32 : 32
+let ioThreads = arguments.count > 6 ? Int(arguments[6]) ?? 1 : 1
 guard operation == "head" || operation == "get" else { fail("operation must be head or get") }
 let environment = ProcessEnvironment.current()
 guard let id = environment["OSS_ACCESS_KEY_ID"], let secret = environment["OSS_ACCESS_KEY_SECRET"] else {
@@ -45,8 +47,9 @@ do { endpoint = try Endpoint(parsing: arguments[1]) } catch { fail("\(error)") }
 let client: OSSClient
 do {
     let credentials = StaticCredentialsProvider(Credentials(accessKeyID: id, accessKeySecret: secret))
-    client = try OSSClient(configuration: ClientConfiguration(endpoint: endpoint, bucket: arguments[2]),
-                           credentials: credentials)
+    var configuration = ClientConfiguration(endpoint: endpoint, bucket: arguments[2])
+    configuration.transportThreads = ioThreads
+    client = try OSSClient(configuration: configuration, credentials: credentials)
 } catch { fail("\(error)") }
 
 let key = ObjectKey("oss-request-bench/object-4k")
@@ -84,7 +87,7 @@ do {
     try await run(total)
     let cpu = cpuSeconds() - cpu0, wall = wallSeconds() - wall0
     let rate = Int(Double(total) / wall), micros = Int(cpu / Double(total) * 1e6)
-    print("\(operation): \(total) requests, \(inFlight) in flight: \(rate) requests/s, client CPU \(micros) us/request "
+    print("\(operation): \(total) requests, \(inFlight) in flight, \(ioThreads) I/O threads: \(rate) requests/s, client CPU \(micros) us/request "
         + "(\(Int(cpu * 1000)) ms CPU, \(Int(wall * 1000)) ms wall)")
 } catch {
     fail("\(error)")

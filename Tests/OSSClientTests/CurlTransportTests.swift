@@ -121,6 +121,38 @@ import Testing
         }
     }
 
+    @Test func requestsSpreadOverSeveralIOThreadsAllArrive() async throws {
+        try await withLocalServer { port in
+            // The client's own transport has three loops too: uploads and signed GETs go through them.
+            let client = try localClient(port: port, signing: .v1) { $0.transportThreads = 3 }
+            let bodies = (0..<8).map { pattern(1000 + $0 * 4096, seed: $0) }
+            for (i, body) in bodies.enumerated() {
+                _ = try await client.put(ObjectKey("spread/\(i)"), payload: .bytes(body), options: WriteOptions())
+            }
+            let results = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for i in 0..<200 {
+                    group.addTask {
+                        let got = try await client.get(ObjectKey("spread/\(i % 8)"), range: nil, conditions: GetConditions())
+                        return got.body == bodies[i % 8]
+                    }
+                }
+                return try await group.reduce(into: [Bool]()) { $0.append($1) }
+            }
+            #expect(results.count == 200 && results.allSatisfy { $0 })
+
+            // One request at a time always lands on the first loop, so its kept-alive connection serves all.
+            let transport = try CurlTransport(options: CurlTransportOptions(ioThreads: 3))
+            let url = try await client.presignURL(key: "spread/0", expiresIn: 60)
+            var opened = 0
+            for _ in 0..<5 {
+                let response = try await transport.send(HTTPRequest(method: "GET", url: url))
+                #expect(response.body == bodies[0])
+                opened += response.connectionsOpened
+            }
+            #expect(opened == 1)
+        }
+    }
+
     @Test func faultsAreRetriedUntilEverythingArrives() async throws {
         try await withLocalServer(configure: {
             $0.faults = FaultConfiguration(rate: 0.3, kinds: [.internalError, .serviceUnavailable, .reset], seed: 42)

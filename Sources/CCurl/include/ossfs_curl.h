@@ -34,6 +34,20 @@ CURLMcode ossfs_curl_multi_setopt_long(CURLM *_Nonnull multi, CURLMoption option
 /// CURLMsg.data is a union; Swift reads `result` through this accessor.
 CURLcode ossfs_curl_msg_result(const CURLMsg *_Nonnull msg);
 
+/// An epoll loop that drives a multi handle with curl_multi_socket_action (ossfs_curl_loop.c). Everything but
+/// `ossfs_curl_loop_wakeup` runs on the one thread that owns the multi handle.
+typedef struct ossfs_curl_loop ossfs_curl_loop;
+/// Installs the socket and timer callbacks on `multi`; NULL when epoll or eventfd cannot be had.
+ossfs_curl_loop *_Nullable ossfs_curl_loop_new(CURLM *_Nonnull multi);
+void ossfs_curl_loop_free(ossfs_curl_loop *_Nonnull loop);
+/// Thread-safe: ends (or prevents) the owner's next wait.
+void ossfs_curl_loop_wakeup(ossfs_curl_loop *_Nonnull loop);
+/// Called by the owner just before it looks at the work handed in: later hand-offs must wake it again.
+void ossfs_curl_loop_rearm(ossfs_curl_loop *_Nonnull loop);
+/// Waits up to `max_wait_ms` (less when curl's timer is due) for ready sockets or a wake-up, and lets curl
+/// act on what is ready and on its timer. Returns -1 when epoll fails.
+int ossfs_curl_loop_wait(ossfs_curl_loop *_Nonnull loop, int max_wait_ms);
+
 #ifdef __cplusplus
 }
 #endif

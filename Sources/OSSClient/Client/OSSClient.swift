@@ -44,7 +44,7 @@ public final class OSSClient: ObjectStore {
         } else {
             self.transport = try CurlTransport(options: CurlTransportOptions(
                 verifyTLS: configuration.verifyTLS, caFile: configuration.caFile,
-                userAgent: configuration.userAgent))
+                userAgent: configuration.userAgent, ioThreads: configuration.transportThreads))
         }
         if let notice { log(.notice, notice) }
         if !configuration.verifyTLS {

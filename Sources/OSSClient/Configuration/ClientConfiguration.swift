@@ -70,6 +70,8 @@ public struct ClientConfiguration: Sendable {
     public var logger: ClientLogHandler?
     /// Lines above this level are not built at all.
     public var logLevel: ClientLogLevel
+    /// I/O threads of the curl transport (`CurlTransportOptions.ioThreads`) when `OSSClient` makes it.
+    public var transportThreads = 1
 
     public init(endpoint: Endpoint, bucket: String, region: String? = nil,
                 signatureVersion: SignatureVersionChoice = .auto, forcePathStyle: Bool = false,

@@ -20,9 +20,13 @@ public struct CurlTransportOptions: Sendable, Hashable {
     /// Fixed name resolutions, curl's `HOST:PORT:ADDRESS` form (tests reach a local server under a
     /// virtual-hosted name this way).
     public var resolve: [String]
+    /// How many I/O threads (each its own multi handle and connection cache) carry the requests; each new
+    /// request goes to the one with the fewest in flight.
+    public var ioThreads: Int
 
     public init(verifyTLS: Bool = true, caFile: String? = nil, userAgent: String = "",
-                proxy: String? = nil, noProxy: String? = nil, maxIdleConnections: Int = 256, resolve: [String] = [])
+                proxy: String? = nil, noProxy: String? = nil, maxIdleConnections: Int = 256, resolve: [String] = [],
+                ioThreads: Int = 1)
     {
         self.verifyTLS = verifyTLS
         self.caFile = caFile
@@ -31,32 +35,49 @@ public struct CurlTransportOptions: Sendable, Hashable {
         self.noProxy = noProxy
         self.maxIdleConnections = maxIdleConnections
         self.resolve = resolve
+        self.ioThreads = max(1, ioThreads)
     }
 }
 
 /// curl_global_init must run once before any handle exists; a lazy global gives exactly-once.
 private let curlGlobalInit: CURLcode = curl_global_init(Int(CURL_GLOBAL_ALL))
 
-/// HTTP over libcurl's multi interface: every request of this transport runs on one dedicated I/O thread
-/// (curl_multi_poll, woken by curl_multi_wakeup), so hundreds can be in flight without a thread each, and
-/// connections are reused from the multi handle's connection cache.
+/// HTTP over libcurl's multi interface: requests run on a few dedicated I/O threads (epoll and
+/// curl_multi_socket_action, so each wake-up costs only the sockets that are ready), so hundreds can be in
+/// flight without a thread each, and connections are reused from each multi handle's cache.
 public final class CurlTransport: HTTPTransport {
-    private let loop: CurlMultiLoop
+    private let loops: [CurlMultiLoop]
 
     public init(options: CurlTransportOptions = CurlTransportOptions()) throws {
         guard curlGlobalInit == CURLE_OK else {
             throw TransportError(kind: .other, detail: "curl_global_init failed")
         }
-        loop = try CurlMultiLoop(options: options)
+        var loops: [CurlMultiLoop] = []
+        for _ in 0..<max(1, options.ioThreads) { loops.append(try CurlMultiLoop(options: options)) }
+        self.loops = loops
     }
 
-    deinit { loop.stop() }
+    deinit { for loop in loops { loop.stop() } }
+
+    /// The loop with the fewest requests in flight, the first on a tie: one request at a time always goes to
+    /// the same loop and finds its kept-alive connection there.
+    private func leastBusy() -> CurlMultiLoop {
+        var best = loops[0]
+        var bestLoad = best.load.load(ordering: .relaxed)
+        for loop in loops.dropFirst() where bestLoad > 0 {
+            let load = loop.load.load(ordering: .relaxed)
+            if load < bestLoad { best = loop; bestLoad = load }
+        }
+        return best
+    }
 
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         try Task.checkCancellation()
         let body = try RequestBodySource(request.body, hashing: request.hashRequestBody)
         let transfer = CurlTransfer(request: request, body: body)
-        let loop = self.loop
+        let loop = leastBusy()
+        loop.load.add(1, ordering: .relaxed)
+        defer { loop.load.subtract(1, ordering: .relaxed) }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 transfer.continuation = continuation
@@ -71,7 +92,7 @@ public final class CurlTransport: HTTPTransport {
 
 /// The multi handle and the thread that drives it.
 /// INVARIANT: `active`, `idleHandles` and every easy handle are touched only by the I/O thread; other threads
-/// talk to it through `inbox` (then curl_multi_wakeup, which is thread-safe).
+/// talk to it through `inbox` (then ossfs_curl_loop_wakeup, which is thread-safe).
 final class CurlMultiLoop: @unchecked Sendable {
     private struct Inbox {
         var added: [CurlTransfer] = []
@@ -80,8 +101,11 @@ final class CurlMultiLoop: @unchecked Sendable {
     }
 
     private let multi: UnsafeMutableRawPointer
+    private let events: OpaquePointer
     private let options: CurlTransportOptions
     private let inbox = Mutex(Inbox())
+    /// Requests handed to this loop and not yet answered (kept by `CurlTransport` to spread the load).
+    let load = Atomic<Int>(0)
     private var active: [ObjectIdentifier: CurlTransfer] = [:]
     private var idleHandles: [UnsafeMutableRawPointer] = []
     private static let maxIdleHandles = 64
@@ -90,7 +114,12 @@ final class CurlMultiLoop: @unchecked Sendable {
         guard let multi = curl_multi_init() else {
             throw TransportError(kind: .other, detail: "curl_multi_init failed")
         }
+        guard let events = ossfs_curl_loop_new(multi) else {
+            curl_multi_cleanup(multi)
+            throw TransportError(kind: .other, detail: "cannot set up epoll for curl")
+        }
         self.multi = multi
+        self.events = events
         self.options = options
         _ = ossfs_curl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, options.maxIdleConnections)
 
@@ -103,13 +132,15 @@ final class CurlMultiLoop: @unchecked Sendable {
         }, retained)
         guard rc == 0 else {
             Unmanaged<CurlMultiLoop>.fromOpaque(retained).release()
-            curl_multi_cleanup(multi)
             throw TransportError(kind: .other, detail: "cannot start the curl I/O thread")
         }
         pthread_detach(thread)
     }
 
-    deinit { curl_multi_cleanup(multi) }
+    deinit {
+        curl_multi_cleanup(multi)
+        ossfs_curl_loop_free(events)   // after: the cleanup still reports the sockets it closes
+    }
 
     func enqueue(_ t: CurlTransfer) {
         let accepted = inbox.withLock { box -> Bool in
@@ -118,7 +149,7 @@ final class CurlMultiLoop: @unchecked Sendable {
             return true
         }
         if accepted {
-            curl_multi_wakeup(multi)
+            ossfs_curl_loop_wakeup(events)
         } else {
             t.complete(.failure(TransportError(kind: .aborted, detail: "transport shut down")))
         }
@@ -126,18 +157,20 @@ final class CurlMultiLoop: @unchecked Sendable {
 
     func cancel(_ t: CurlTransfer) {
         inbox.withLock { $0.cancelled.append(t) }
-        curl_multi_wakeup(multi)
+        ossfs_curl_loop_wakeup(events)
     }
 
     func stop() {
         inbox.withLock { $0.stopping = true }
-        curl_multi_wakeup(multi)
+        ossfs_curl_loop_wakeup(events)
     }
 
     // MARK: I/O thread
 
     private func run() {
         while true {
+            // Before taking the inbox: a hand-off after this point wakes the wait below.
+            ossfs_curl_loop_rearm(events)
             let (added, cancelled, stopping) = inbox.withLock { box in
                 defer { box.added = []; box.cancelled = [] }
                 return (box.added, box.cancelled, box.stopping)
@@ -148,22 +181,26 @@ final class CurlMultiLoop: @unchecked Sendable {
                 for t in active.values { finish(t, .failure(TransportError(kind: .aborted, detail: "transport shut down"))) }
                 break
             }
-            var running: Int32 = 0
-            _ = curl_multi_perform(multi, &running)
-            var remaining: Int32 = 0
-            while let msg = curl_multi_info_read(multi, &remaining) {
-                guard msg.pointee.msg == CURLMSG_DONE, let easy = msg.pointee.easy_handle else { continue }
-                let code = ossfs_curl_msg_result(msg)
-                var ptr: UnsafeMutableRawPointer? = nil
-                _ = ossfs_curl_easy_getinfo_ptr(easy, CURLINFO_PRIVATE, &ptr)
-                guard let ptr else { continue }
-                let t = Unmanaged<CurlTransfer>.fromOpaque(ptr).takeUnretainedValue()
-                finish(t, t.outcome(code))
-            }
-            _ = curl_multi_poll(multi, nil, 0, 1000, nil)
+            // Added handles set curl's timer to 0, so this returns at once and starts them.
+            if ossfs_curl_loop_wait(events, 1000) < 0 { usleep(1000) }
+            finishDone()
         }
         for h in idleHandles { curl_easy_cleanup(h) }
         idleHandles = []
+    }
+
+    /// Answers every transfer curl reports done.
+    private func finishDone() {
+        var remaining: Int32 = 0
+        while let msg = curl_multi_info_read(multi, &remaining) {
+            guard msg.pointee.msg == CURLMSG_DONE, let easy = msg.pointee.easy_handle else { continue }
+            let code = ossfs_curl_msg_result(msg)
+            var ptr: UnsafeMutableRawPointer? = nil
+            _ = ossfs_curl_easy_getinfo_ptr(easy, CURLINFO_PRIVATE, &ptr)
+            guard let ptr else { continue }
+            let t = Unmanaged<CurlTransfer>.fromOpaque(ptr).takeUnretainedValue()
+            finish(t, t.outcome(code))
+        }
     }
 
     private func start(_ t: CurlTransfer) {

@@ -40,12 +40,15 @@ final class FuseAdapter: @unchecked Sendable {
     // MARK: the one path every asynchronous request takes
 
     /// Runs `work` on a task (within the in-flight bound) and replies with `encode` or with the error's errno.
+    /// The task starts on the calling libfuse thread and runs there until its first real suspension (usually
+    /// the request handed to the curl I/O thread): one thread wake-up less per request than a task queued to
+    /// the cooperative pool, and a libfuse thread may block where a pool thread must not.
     func submit<T>(_ reply: FuseReply, _ op: String, _ work: @escaping @Sendable (any FilesystemOperations) async throws -> T,
                    encode: @escaping @Sendable (FuseReply, T) -> Void)
     {
         limiter.acquire()
         let fs = filesystem
-        Task {
+        Task.immediate {
             defer { self.limiter.release() }
             do {
                 let value = try await work(fs)
@@ -125,7 +128,7 @@ final class FuseAdapter: @unchecked Sendable {
         let negative = settings.negativeTimeout
         limiter.acquire()
         let fs = filesystem
-        Task {
+        Task.immediate {   // on this thread until it waits, as in submit
             defer { self.limiter.release() }
             do {
                 reply.entry(try await fs.lookup(parent: InodeNumber(parent), name: name))
