@@ -102,3 +102,28 @@ struct FUSEDataLossRegressionTests {
         #expect(try await store.list(ListRequest(prefix: "", delimiter: nil, maxKeys: 10)).objects.isEmpty)
     }
 }
+
+/// Reads through the kernel are answered from read-ahead memory: replies gathered from several chunks
+/// (fuse_reply_iov) and replies sent from the libfuse thread must carry exactly the object's bytes.
+@Suite("FUSE mounts: reads from read-ahead memory", .serialized,
+       .enabled(if: FUSEMountHarness.fuseAvailable, "/dev/fuse is missing: no FUSE mount tests"))
+struct FUSEReadReplyTests {
+    typealias H = FUSEMountHarness
+
+    @Test("sequential reads of odd sizes (kernel windows across chunk boundaries) return the object")
+    func oddSizedSequentialReads() async throws {
+        let store = MemoryObjectStore()
+        let data = randomBytes(11 << 20, seed: 80)
+        _ = try await store.put("big", payload: .bytes(data), options: WriteOptions())
+        let expected = FileManager.default.temporaryDirectory.appendingPathComponent("ossfs-read-\(UUID().uuidString)").path
+        #expect(FileManager.default.createFile(atPath: expected, contents: Data(data)))
+        defer { try? FileManager.default.removeItem(atPath: expected) }
+        let fs = Filesystem(store: store, configuration: FUSECoreMountTests.configuration())
+        try await H.withMount(fs) { mnt in
+            // Small reads make the kernel's readahead windows start at offsets that are not chunk-aligned.
+            FUSEMountTests.expectShell("dd if=big bs=1000 status=none | cmp - '\(expected)' && echo same", in: mnt,
+                                       output: "same\n")
+            FUSEMountTests.expectShell("cat big | cmp - '\(expected)' && echo same", in: mnt, output: "same\n")
+        }
+    }
+}

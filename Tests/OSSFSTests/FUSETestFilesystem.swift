@@ -209,11 +209,11 @@ final class FUSETestFilesystem: FilesystemOperations, @unchecked Sendable {
         return ino
     }
 
-    func read(_ handle: HandleID, offset: UInt64, size: Int) async throws -> [UInt8] {
+    func readBuffer(_ handle: HandleID, offset: UInt64, size: Int) async throws -> ReadBuffer {
         try state.withLock { s in
             let data = try node(s, try fileInode(s, handle)).data
-            guard offset < data.count else { return [] }
-            return Array(data[Int(offset)..<min(data.count, Int(offset) + size)])
+            guard offset < data.count else { return .empty }
+            return ReadBuffer(Array(data[Int(offset)..<min(data.count, Int(offset) + size)]))
         }
     }
 

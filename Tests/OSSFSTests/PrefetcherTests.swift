@@ -191,7 +191,7 @@ func poolDrains(_ fs: Filesystem) async -> Bool {
         t.clock.advance(2)
         faulty.resetCounts()
         let h2 = try await t.fs.open(ino, flags: OpenFlags(access: .readOnly), caller: user).handle
-        #expect(faulty.calls("head") >= 1, "an older answer is asked again (close-to-open)")
+        #expect(faulty.calls("head") + faulty.calls("get") >= 1, "an older answer is asked again (close-to-open)")
         await t.fs.release(h2)
     }
 }
@@ -216,6 +216,138 @@ func poolDrains(_ fs: Filesystem) async -> Bool {
         _ = try await t.fs.read(h, offset: 0, size: 4096)
         try await t.put("f", randomBytes(20 << 20, seed: 61))
         await #expect(throws: FSError.stale("f")) { _ = try await t.fs.read(h, offset: 15 << 20, size: 4096) }
+        await t.fs.release(h)
+    }
+}
+
+/// An open that must ask the store (nothing recent known) asks with a GET of the first bytes: one request
+/// pins the version and brings a small file whole.
+@Suite struct OpeningGETTests {
+    /// A handle opened with nothing recent in the stat cache (the lookup's answer is older than the window).
+    private func coldOpen(_ t: Harness, _ path: String) async throws -> HandleID {
+        let ino = try await t.ino(path)
+        t.clock.advance(2)
+        return try await t.fs.open(ino, flags: OpenFlags(access: .readOnly), caller: user).handle
+    }
+
+    @Test func aSmallFileCostsOneRequestAndIsServedWithoutWaiting() async throws {
+        let faulty = FaultyStore(MemoryObjectStore())
+        let t = Harness(store: faulty, memory: faulty.inner)
+        let data = randomBytes(4096, seed: 70)
+        try await t.put("small", data)
+        let ino = try await t.ino("small")
+        t.clock.advance(2)
+        faulty.resetCounts()
+        let h = try await t.fs.open(ino, flags: OpenFlags(access: .readOnly), caller: user).handle
+        #expect(faulty.calls("head") == 0 && faulty.calls("get") == 1, "the open's GET replaces its HEAD")
+        #expect(try t.fs.readIfArrived(h, offset: 0, size: 128 << 10)?.bytes == data,
+                "the bytes the open brought answer the read at once")
+        #expect(try t.fs.readIfArrived(h, offset: 4096, size: 128 << 10)?.count == 0, "end of file")
+        #expect(faulty.calls("get") == 1 && faulty.calls("head") == 0)
+        await t.fs.release(h)
+        #expect(await poolDrains(t.fs))
+    }
+
+    @Test func aLargeFileContinuesAfterTheOpenedHead() async throws {
+        let faulty = FaultyStore(MemoryObjectStore())
+        let t = Harness(store: faulty, memory: faulty.inner) { $0.prefetchChunkSize = 4 << 20 }
+        let data = randomBytes(9 << 20, seed: 71)
+        try await t.put("big", data)
+        let h = try await coldOpen(t, "big")
+        #expect(try await t.readAll(h, chunk: 128 << 10) == data)
+        let lengths = faulty.getRanges.compactMap { $0?.count }
+        #expect(lengths.reduce(0, +) == data.count, "every byte fetched once, the opened head included")
+        await t.fs.release(h)
+        #expect(await poolDrains(t.fs))
+    }
+
+    @Test func anEmptyFileFallsBackToAHead() async throws {
+        let faulty = FaultyStore(MemoryObjectStore())
+        let t = Harness(store: faulty, memory: faulty.inner)
+        try await t.put("empty", [])
+        let h = try await coldOpen(t, "empty")
+        #expect(faulty.calls("head") >= 1, "an empty object answers a ranged GET with 416")
+        #expect(try await t.fs.read(h, offset: 0, size: 4096) == [])
+        await t.fs.release(h)
+        #expect(await poolDrains(t.fs))
+    }
+
+    @Test func theOpenedVersionStaysPinned() async throws {
+        let t = Harness { $0.prefetchChunkSize = 1 << 20 }
+        let data = randomBytes(20 << 20, seed: 72)
+        try await t.put("f", data)
+        let h = try await coldOpen(t, "f")
+        try await t.put("f", randomBytes(20 << 20, seed: 73))
+        #expect(try await t.fs.read(h, offset: 0, size: 4096) == Array(data[0..<4096]),
+                "the open's bytes are the old version's")
+        await #expect(throws: FSError.stale("f")) { _ = try await t.fs.read(h, offset: 15 << 20, size: 4096) }
+        await t.fs.release(h)
+    }
+
+    @Test func aReopenedFileIsCheckedWithAHead() async throws {
+        let faulty = FaultyStore(MemoryObjectStore())
+        let t = Harness(store: faulty, memory: faulty.inner)
+        let data = randomBytes(3 << 20, seed: 76)
+        try await t.put("f", data)
+        let h = try await coldOpen(t, "f")
+        #expect(try await t.readAll(h) == data)
+        await t.fs.release(h)
+        let ino = try await t.ino("f")
+        t.clock.advance(2)
+        faulty.resetCounts()
+        let h2 = try await t.fs.open(ino, flags: OpenFlags(access: .readOnly), caller: user)
+        #expect(h2.keepCache, "same version: the kernel keeps the pages it has")
+        #expect(faulty.calls("head") == 1 && faulty.calls("get") == 0,
+                "the kernel may hold the file: no bytes are fetched before a read asks")
+        await t.fs.release(h2.handle)
+    }
+
+    @Test func aWriterOpenStillUsesAHead() async throws {
+        let faulty = FaultyStore(MemoryObjectStore())
+        let t = Harness(store: faulty, memory: faulty.inner)
+        try await t.put("f", bytes("hello"))
+        let ino = try await t.ino("f")
+        t.clock.advance(2)
+        faulty.resetCounts()
+        let h = try await t.fs.open(ino, flags: OpenFlags(access: .readWrite), caller: user).handle
+        #expect(faulty.calls("head") == 1 && faulty.calls("get") == 0)
+        await t.fs.release(h)
+    }
+}
+
+@Suite struct ArrivedReadTests {
+    @Test func readsOfArrivedChunksAreAnsweredAtOnceAndOthersWait() async throws {
+        let faulty = FaultyStore(MemoryObjectStore())
+        let t = Harness(store: faulty, memory: faulty.inner) { $0.prefetchChunkSize = 2 << 20 }
+        let data = randomBytes(12 << 20, seed: 74)
+        try await t.put("f", data)
+        let h = try await t.open("f", OpenFlags(access: .readOnly))
+        #expect(try t.fs.readIfArrived(h, offset: 0, size: 4096) == nil, "nothing fetched yet")
+        var at = 0
+        while at < data.count {
+            let size = 256 << 10
+            let piece: [UInt8]
+            if let ready = try t.fs.readIfArrived(h, offset: UInt64(at), size: size) {
+                piece = ready.bytes
+            } else {
+                piece = try await t.fs.readBuffer(h, offset: UInt64(at), size: size).bytes
+            }
+            #expect(piece == Array(data[at..<min(data.count, at + size)]))
+            at += piece.count
+        }
+        #expect(faulty.getRanges.compactMap { $0?.count }.reduce(0, +) == data.count, "every byte fetched once")
+        await t.fs.release(h)
+        #expect(await poolDrains(t.fs))
+    }
+
+    @Test func aReadSpanningChunksComesFromBoth() async throws {
+        let t = Harness { $0.prefetchChunkSize = 1 << 20 }
+        let data = randomBytes(6 << 20, seed: 75)
+        try await t.put("f", data)
+        let h = try await t.open("f", OpenFlags(access: .readOnly))
+        _ = try await t.fs.read(h, offset: 0, size: 512 << 10)
+        let across = try await t.fs.readBuffer(h, offset: 512 << 10, size: 1 << 20)
+        #expect(across.bytes == Array(data[(512 << 10)..<((512 << 10) + (1 << 20))]))
         await t.fs.release(h)
     }
 }

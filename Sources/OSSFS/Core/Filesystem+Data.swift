@@ -61,7 +61,10 @@ extension Filesystem {
         var attempts = 0
         while true {
             attempts += 1
-            let file = try await sharedOpenFile(ino, known: attempts == 1 ? known : nil)
+            // A file opened before may still have its pages in the kernel (kept when the version is the
+            // same): a HEAD then costs less than fetching bytes the kernel may already hold.
+            let fetchHead = flags.access == .readOnly && !flags.truncate && record.lastOpenETag == nil
+            let file = try await sharedOpenFile(ino, known: attempts == 1 ? known : nil, fetchHead: fetchHead)
             let joined = try await file.lock.withLock { () -> Bool in
                 guard inodes.existingOpenFile(ino) === file else { return false }
                 file.with { s in
@@ -97,7 +100,9 @@ extension Filesystem {
     static let openReuseWindow = 1.0
 
     /// The inode's open-file state: the existing one, or a new one pinning the object's current ETag.
-    func sharedOpenFile(_ ino: InodeNumber, known: NodeInfo?) async throws
+    /// `fetchHead`: the open is for reading, so its close-to-open check may be a GET of the file's first
+    /// bytes instead of a HEAD (see `openingGET`).
+    func sharedOpenFile(_ ino: InodeNumber, known: NodeInfo?, fetchHead: Bool = false) async throws
         -> OpenFile
     {
         for _ in 0..<100 {
@@ -105,9 +110,13 @@ extension Filesystem {
             guard let epoch = inodes.epoch(ino), let path = inodes.record(ino)?.path else { throw FSError.notFound }
             var info: NodeInfo
             var reused = false
+            var head: OpenedHead?
             if let known { info = known } else if let recent = cache.recent(path, within: Self.openReuseWindow) {
                 info = recent
                 reused = true
+            } else if fetchHead, let fetched = await openingGET(path) {
+                info = fetched.info
+                head = fetched.head
             } else {
                 guard let fresh = try await resolveFile(path) else { throw FSError.notFound }
                 info = fresh
@@ -116,6 +125,7 @@ extension Filesystem {
             info.complete = true
             let made = OpenFile(ino: ino, info: info)
             if reused { made.with { $0.pinUnconfirmed = true } }
+            if let head { made.with { $0.openedHead = head } }
             if let file = inodes.openFile(ino, epoch: known == nil ? epoch : nil, make: { made }) { return file }
             // An upload finished while we asked: our answer may be older than it; ask again.
         }
@@ -126,7 +136,9 @@ extension Filesystem {
         // An unconfirmed pin may still move to a newer version: the kernel must not keep older pages then.
         let etag = file.with { $0.dirty || $0.pinUnconfirmed ? nil : $0.pinnedETag }
         let previous = inodes.setLastOpenETag(ino, etag)
-        let handle = handles.insert(.file(FileHandle(ino: ino, file: file, flags: flags)))
+        let h = FileHandle(ino: ino, file: file, flags: flags)
+        if flags.access != .writeOnly { adoptOpenedHead(h) }
+        let handle = handles.insert(.file(h))
         return OpenReply(handle: handle, keepCache: etag != nil && previous == etag)
     }
 

@@ -2,22 +2,52 @@ import ObjectStore
 
 // read: clean files from OSS through the handle's read-ahead, files being written from their staging file.
 extension Filesystem {
-    public func read(_ handle: HandleID, offset: UInt64, size: Int) async throws -> [UInt8] {
+    public func readBuffer(_ handle: HandleID, offset: UInt64, size: Int) async throws -> ReadBuffer {
         try await guarded {
             let h = try fileHandle(handle)
             guard h.flags.access != .writeOnly else { throw FSError.badHandle }
-            guard size > 0 else { return [] }
+            guard size > 0 else { return .empty }
             if h.file.hasStaging {
-                return try await h.file.lock.withLock { try await readStagedLocked(h.file, offset: offset, size: size) }
+                return ReadBuffer(try await h.file.lock.withLock {
+                    try await readStagedLocked(h.file, offset: offset, size: size)
+                })
             }
             return try await readRemote(h, offset: offset, size: size)
         }
     }
 
+    /// The bytes in one array (tests and tools; the FUSE path replies from `readBuffer`'s chunks).
+    public func read(_ handle: HandleID, offset: UInt64, size: Int) async throws -> [UInt8] {
+        try await readBuffer(handle, offset: offset, size: size).bytes
+    }
+
+    /// A read of a clean file served from read-ahead that has already arrived, on the calling thread: nil when
+    /// it would have to wait (or the file is not clean), and `readBuffer` answers it instead. The version
+    /// rule is `readRemote`'s: the prefetcher's bytes are the pinned ETag's, and they confirm the pin.
+    public func readIfArrived(_ handle: HandleID, offset: UInt64, size: Int) throws -> ReadBuffer? {
+        guard case .file(let h)? = handles.get(handle), h.flags.access != .writeOnly, size > 0,
+              let reader = h.reader.withLock({ $0 }),
+              h.file.with({ $0.staging == nil && $0.pinnedETag == reader.etag && $0.size == reader.size }),
+              let path = inodes.record(h.ino)?.path, names.fileKey(path) == reader.key
+        else { return nil }
+        if offset >= reader.size { return .empty }
+        let bytes: ReadBuffer?
+        do { bytes = try reader.readIfArrived(at: offset, count: size) } catch {
+            throw Self.fsError(error, key: reader.key)
+        }
+        guard let bytes else { return nil }
+        let kept = h.file.with { s -> Bool in
+            guard s.pinnedETag == reader.etag else { return false }
+            s.pinUnconfirmed = false
+            return true
+        }
+        return kept ? bytes : nil
+    }
+
     /// A read of a clean file. An open that took a lookup's recent answer instead of a HEAD may have pinned
     /// a version another client replaced just then: while nothing has been read under that pin, it moves to
     /// the current version, as if the open had asked.
-    func readRemote(_ h: FileHandle, offset: UInt64, size: Int) async throws -> [UInt8] {
+    func readRemote(_ h: FileHandle, offset: UInt64, size: Int) async throws -> ReadBuffer {
         for _ in 0..<3 {
             let pin = h.file.with { $0.pinnedETag }
             do {
@@ -57,23 +87,60 @@ extension Filesystem {
     }
 
     /// A read of a clean file, through the descriptor's prefetcher for the pinned version.
-    func readPinned(_ h: FileHandle, offset: UInt64, size: Int) async throws -> [UInt8] {
+    func readPinned(_ h: FileHandle, offset: UInt64, size: Int) async throws -> ReadBuffer {
         let (etag, fileSize, info) = h.file.with { ($0.pinnedETag, $0.size, $0.info) }
-        guard offset < fileSize else { return [] }
+        guard offset < fileSize else { return .empty }
         guard let path = inodes.record(h.ino)?.path else { throw FSError.stale(ObjectKey("")) }
         let key = names.fileKey(path)
         let reader = h.reader.withLock { r -> Prefetcher in
             if let r, r.key == key, r.etag == etag, r.size == fileSize { return r }
             r?.close()
-            let notifier = kernelCacheNotifier
-            let ino = h.ino
-            let fresh = Prefetcher(key: key, etag: etag, size: fileSize,
-                                   objectCRC: info.crc64?.value(for: etag), store: store, pool: chunkPool,
-                                   invalidateKernelCache: { notifier?.invalidate(ino) })
+            let fresh = makeReader(h, key: key, etag: etag, size: fileSize, info: info)
             r = fresh
             return fresh
         }
         do { return try await reader.read(at: offset, count: size) } catch { throw Self.fsError(error, key: key) }
+    }
+
+    func makeReader(_ h: FileHandle, key: ObjectKey, etag: ETag?, size: UInt64, info: NodeInfo,
+                    seed: FetchedChunk? = nil) -> Prefetcher
+    {
+        let notifier = kernelCacheNotifier
+        let ino = h.ino
+        return Prefetcher(key: key, etag: etag, size: size, objectCRC: info.crc64?.value(for: etag), store: store,
+                          pool: chunkPool, seed: seed, invalidateKernelCache: { notifier?.invalidate(ino) })
+    }
+
+    /// Open's close-to-open check for a reader, as one GET of the file's first bytes instead of a HEAD: the
+    /// answer carries what a HEAD would (ETag, the size in Content-Range, x-oss-meta-*), and its bytes are
+    /// those of the version the open pins, so a small file is read with no second request. nil when that
+    /// does not work out (an empty object answers 416, an archived one 403, no read-ahead memory is free,
+    /// the object is gone or not a plain file): the open asks with a HEAD, as it would have.
+    func openingGET(_ path: FSPath) async -> (info: NodeInfo, head: OpenedHead)? {
+        let length = min(Prefetcher.initialChunk, chunkPool.chunkSize)
+        guard let memory = chunkPool.acquire(length) else { return nil }
+        let key = names.fileKey(path)
+        let sink = ChunkSink(memory: memory, capacity: length)
+        guard let m = try? await store.get(key, range: 0..<UInt64(length), conditions: GetConditions(), into: sink),
+              sink.count > 0, UInt64(sink.count) == min(UInt64(length), m.size)
+        else { return nil }
+        let info = OSSFS1Metadata.decodeObject(m, defaults: defaults)
+        guard info.kind == .regular, info.symlinkForm == nil else { return nil }
+        cache.put(path, info)
+        let chunk = FetchedChunk(memory: memory, count: sink.count, crc: sink.crc64(), objectCRC: m.crc64)
+        return (info, OpenedHead(etag: m.etag, chunk: chunk))
+    }
+
+    /// The first handle opened on a state the open's GET made reads from the bytes that GET brought.
+    func adoptOpenedHead(_ h: FileHandle) {
+        guard let head = h.file.with({ s -> OpenedHead? in
+            defer { s.openedHead = nil }
+            guard let head = s.openedHead, s.staging == nil, !s.dirty, s.pinnedETag == head.etag else { return nil }
+            return head
+        }), let path = inodes.record(h.ino)?.path else { return }
+        let (size, info) = h.file.with { ($0.size, $0.info) }
+        let reader = makeReader(h, key: names.fileKey(path), etag: head.etag, size: size, info: info, seed: head.chunk)
+        h.reader.withLock { $0 = reader }
     }
 
     /// A read of a file with a staging file (held under `file.lock`): old bytes are fetched where missing.

@@ -235,7 +235,11 @@ public protocol FilesystemOperations: AnyObject, Sendable {
     func open(_ ino: InodeNumber, flags: OpenFlags, caller: Caller) async throws -> OpenReply
     func create(parent: InodeNumber, name: String, permissions: UInt32, flags: OpenFlags, caller: Caller)
         async throws -> (Entry, OpenReply)
-    func read(_ handle: HandleID, offset: UInt64, size: Int) async throws -> [UInt8]
+    /// Up to `size` bytes at `offset` (fewer only at the end of the file), possibly in read-ahead memory.
+    func readBuffer(_ handle: HandleID, offset: UInt64, size: Int) async throws -> ReadBuffer
+    /// The same read when it can be answered at once, without waiting for storage (bytes already fetched),
+    /// on the calling thread; nil when `readBuffer` must answer it.
+    func readIfArrived(_ handle: HandleID, offset: UInt64, size: Int) throws -> ReadBuffer?
     /// Returns the number of bytes written (all of them, or an error).
     func write(_ handle: HandleID, offset: UInt64, data: [UInt8]) async throws -> Int
     /// close(2) of one descriptor: uploads pending data; succeeds only when it is durable with a matching CRC64.
@@ -264,4 +268,5 @@ public protocol FilesystemOperations: AnyObject, Sendable {
 
 extension FilesystemOperations {
     public var kernelCacheNotifier: KernelCacheNotifier? { nil }
+    public func readIfArrived(_ handle: HandleID, offset: UInt64, size: Int) throws -> ReadBuffer? { nil }
 }

@@ -54,6 +54,8 @@ final class OpenFile: Sendable {
         /// The pin came from a lookup's recent answer, not a HEAD at open, and no byte has been read under it
         /// yet: if the object changed meanwhile, the pin may still move to the current version unseen.
         var pinUnconfirmed = false
+        /// The first bytes of the pinned version, fetched by the open's GET, for the first handle's reads.
+        var openedHead: OpenedHead?
     }
     private let state: Mutex<State>
 

@@ -38,14 +38,31 @@ struct FetchedChunk: Sendable {
     let objectCRC: UInt64?
 }
 
+/// The first bytes of an object as the open's GET brought them, and the version they are of.
+struct OpenedHead: Sendable {
+    let etag: ETag
+    let chunk: FetchedChunk
+}
+
 /// One piece of the file being fetched (or fetched) ahead of a sequential reader.
 final class Chunk: Sendable {
     let range: Range<UInt64>
     let task: Task<FetchedChunk, Error>
-    init(range: Range<UInt64>, task: Task<FetchedChunk, Error>) {
+    /// The GET's answer once it has arrived, for reads served without awaiting `task`.
+    let arrived: ArrivedChunk
+    init(range: Range<UInt64>, task: Task<FetchedChunk, Error>, arrived: ArrivedChunk) {
         self.range = range
         self.task = task
+        self.arrived = arrived
     }
+}
+
+/// Set by a chunk's GET task when it succeeds. LOCK ORDER: leaf.
+final class ArrivedChunk: Sendable {
+    private let value: Mutex<FetchedChunk?>
+    init(_ f: FetchedChunk? = nil) { value = Mutex(f) }
+    func set(_ f: FetchedChunk) { value.withLock { $0 = f } }
+    var fetched: FetchedChunk? { value.withLock { $0 } }
 }
 
 /// Reads of one open descriptor of a clean file, at the version pinned at open (If-Match on every GET).
@@ -93,8 +110,10 @@ final class Prefetcher: Sendable {
     }
     private let state: Mutex<State>
 
+    /// `seed`: the file's first bytes, already fetched at this version (the open's GET); they are the first
+    /// chunk, checked like any other.
     init(key: ObjectKey, etag: ETag?, size: UInt64, objectCRC: UInt64?, store: any ObjectStore, pool: ChunkPool,
-         invalidateKernelCache: @escaping @Sendable () -> Void)
+         seed: FetchedChunk? = nil, invalidateKernelCache: @escaping @Sendable () -> Void)
     {
         self.key = key
         self.etag = etag
@@ -104,7 +123,12 @@ final class Prefetcher: Sendable {
         self.invalidateKernelCache = invalidateKernelCache
         var s = State()
         s.objectCRC = objectCRC
+        if let seed, seed.count > 0, UInt64(seed.count) <= size {
+            s.chunks = [Chunk(range: 0..<UInt64(seed.count), task: Task { seed }, arrived: ArrivedChunk(seed))]
+            s.nextChunkLength = min(Self.initialChunk * 2, pool.chunkSize)
+        }
         state = Mutex(s)
+        state.withLock { updateMembership(&$0) }
     }
 
     private enum Plan {
@@ -113,8 +137,8 @@ final class Prefetcher: Sendable {
     }
 
     /// Up to `count` bytes at `offset` (fewer only at the end of the file).
-    func read(at offset: UInt64, count: Int) async throws -> [UInt8] {
-        guard offset < size, count > 0 else { return [] }
+    func read(at offset: UInt64, count: Int) async throws -> ReadBuffer {
+        guard offset < size, count > 0 else { return .empty }
         let wanted = offset..<min(offset + UInt64(count), size)
         let plan = try state.withLock { s -> Plan in
             if let f = s.failure { throw f }
@@ -139,9 +163,34 @@ final class Prefetcher: Sendable {
             return .chunks(covering)
         }
         switch plan {
-        case .chunks(let chunks): return try await copy(wanted, from: chunks)
+        case .chunks(let chunks): return try await serve(wanted, from: chunks)
         case .direct: return try await fetchDirect(wanted)
         }
+    }
+
+    /// The read, when chunks that have already arrived cover it (no waiting, no task): nil otherwise, and
+    /// then nothing changed. Its bookkeeping is what `read` does for a read that lands in the chunks.
+    func readIfArrived(at offset: UInt64, count: Int) throws -> ReadBuffer? {
+        guard offset < size, count > 0 else { return nil }
+        let wanted = offset..<min(offset + UInt64(count), size)
+        let fetched = try state.withLock { s -> [(Chunk, FetchedChunk)]? in
+            if let f = s.failure { throw f }
+            guard !s.closed else { throw FSError.badHandle }
+            var found: [(Chunk, FetchedChunk)] = []
+            for c in s.chunks where c.range.overlaps(wanted) {
+                guard let f = c.arrived.fetched, f.count == c.range.count else { return nil }
+                found.append((c, f))
+            }
+            guard let first = found.first, first.0.range.lowerBound <= wanted.lowerBound,
+                  found.last!.0.range.upperBound >= wanted.upperBound else { return nil }
+            s.nextOffset = max(s.nextOffset, wanted.upperBound)
+            s.reads += 1
+            dropBehind(&s, offset)
+            schedule(&s, from: offset)
+            return found
+        }
+        guard let fetched else { return nil }
+        return try slices(wanted, of: fetched)
     }
 
     /// Drops every chunk; GETs in flight are cancelled, their memory returns to the pool when they end.
@@ -192,7 +241,7 @@ final class Prefetcher: Sendable {
             length = Int(min(UInt64(length), size - end))
             guard let memory = pool.acquire(length) else { break }
             let range = end..<end + UInt64(length)
-            s.chunks.append(Chunk(range: range, task: fetchTask(range, memory)))
+            s.chunks.append(fetchChunk(range, memory))
             s.nextChunkLength = min(s.nextChunkLength * 2, pool.chunkSize)
             end = range.upperBound
             held += UInt64(length)
@@ -208,19 +257,23 @@ final class Prefetcher: Sendable {
         if holding { pool.join() } else { pool.leave() }
     }
 
-    private func fetchTask(_ range: Range<UInt64>, _ memory: ChunkMemory) -> Task<FetchedChunk, Error> {
+    private func fetchChunk(_ range: Range<UInt64>, _ memory: ChunkMemory) -> Chunk {
         let (store, key, etag) = (self.store, self.key, self.etag)
-        return Task {
+        let arrived = ArrivedChunk()
+        let task = Task {
             let sink = ChunkSink(memory: memory, capacity: range.count)
             let metadata = try await store.get(key, range: range, conditions: GetConditions(ifMatch: etag),
                                                into: sink)
-            return FetchedChunk(memory: memory, count: sink.count, crc: sink.crc64(), objectCRC: metadata.crc64)
+            let f = FetchedChunk(memory: memory, count: sink.count, crc: sink.crc64(), objectCRC: metadata.crc64)
+            arrived.set(f)
+            return f
         }
+        return Chunk(range: range, task: task, arrived: arrived)
     }
 
     // MARK: - Serving
 
-    private func copy(_ wanted: Range<UInt64>, from chunks: [Chunk]) async throws -> [UInt8] {
+    private func serve(_ wanted: Range<UInt64>, from chunks: [Chunk]) async throws -> ReadBuffer {
         var fetched: [(Chunk, FetchedChunk)] = []
         for c in chunks {
             do {
@@ -238,30 +291,28 @@ final class Prefetcher: Sendable {
                 throw error
             }
         }
-        // The chunks cover `wanted` without a gap, so every byte of the array is written before it is read.
-        let out = [UInt8](unsafeUninitializedCapacity: wanted.count) { dst, initialized in
-            for (c, f) in fetched {
-                let lo = max(wanted.lowerBound, c.range.lowerBound)
-                let hi = min(wanted.upperBound, c.range.upperBound)
-                let src = f.memory.bytes.baseAddress!.advanced(by: Int(lo - c.range.lowerBound))
-                UnsafeMutableRawPointer(dst.baseAddress!).advanced(by: Int(lo - wanted.lowerBound))
-                    .copyMemory(from: src, byteCount: Int(hi - lo))
-            }
-            initialized = wanted.count
-        }
+        return try slices(wanted, of: fetched)
+    }
+
+    /// `wanted` as slices of the chunks' memory (which cover it without a gap), once their CRCs are checked.
+    private func slices(_ wanted: Range<UInt64>, of fetched: [(Chunk, FetchedChunk)]) throws -> ReadBuffer {
         try verify(fetched.map { ($0.0.range, $0.1.crc, $0.1.objectCRC) })
-        return out
+        return ReadBuffer(slices: fetched.map { c, f in
+            let lo = max(wanted.lowerBound, c.range.lowerBound)
+            let hi = min(wanted.upperBound, c.range.upperBound)
+            return ReadBuffer.Slice(memory: f.memory, offset: Int(lo - c.range.lowerBound), count: Int(hi - lo))
+        })
     }
 
     /// A GET of exactly `wanted`: random access, or no memory left for chunks.
-    private func fetchDirect(_ wanted: Range<UInt64>) async throws -> [UInt8] {
+    private func fetchDirect(_ wanted: Range<UInt64>) async throws -> ReadBuffer {
         let (metadata, body) = try await store.get(key, range: wanted, conditions: GetConditions(ifMatch: etag))
         guard body.count == wanted.count else {
             throw FSError.io("short read of \(key): \(body.count) of \(wanted.count) bytes")
         }
         let extendsChain = state.withLock { $0.verifiedEnd == wanted.lowerBound }
         try verify([(wanted, extendsChain ? CRC64.checksum(body) : nil, metadata.crc64)])
-        return body
+        return ReadBuffer(body)
     }
 
     /// Checks the answers' object CRCs against each other and extends the CRC of the bytes read from 0;

@@ -242,9 +242,20 @@ final class FuseAdapter: @unchecked Sendable {
         } encode: { reply, result in reply.create(result.0, self.fileInfo(info, result.1)) }
     }
 
+    /// Bytes that already arrived are sent from the libfuse thread that got the request (no task, no thread
+    /// hop: a streaming reader sends thousands of these a second); the rest wait on a task.
     func read(_ req: fuse_req_t?, fh: UInt64, size: Int, offset: Int) {
-        submit(FuseReply(req), "read") { fs in
-            try await fs.read(HandleID(fh), offset: UInt64(max(0, offset)), size: size)
+        let reply = FuseReply(req)
+        let at = UInt64(max(0, offset))
+        do {
+            if let ready = try filesystem.readIfArrived(HandleID(fh), offset: at, size: size) {
+                return reply.bytes(ready)
+            }
+        } catch {
+            return reply.error(errno(for: error, "read"))
+        }
+        submit(reply, "read") { fs in
+            try await fs.readBuffer(HandleID(fh), offset: at, size: size)
         } encode: { reply, data in reply.bytes(data) }
     }
 

@@ -76,6 +76,21 @@ final class FuseReply: @unchecked Sendable {
         data.withUnsafeBytes { _ = fuse_reply_buf(req, $0.baseAddress?.assumingMemoryBound(to: CChar.self), $0.count) }
     }
 
+    /// A read's bytes, written to the kernel straight from where they are (fuse_reply_iov gathers the pieces
+    /// in one writev; the buffer's memory is held until it returns).
+    func bytes(_ data: ReadBuffer) {
+        let req = take()
+        data.withBuffers { buffers in
+            if buffers.count <= 1 {
+                let b = buffers.first
+                _ = fuse_reply_buf(req, b?.baseAddress?.assumingMemoryBound(to: CChar.self), b?.count ?? 0)
+                return
+            }
+            var vectors = buffers.map { iovec(iov_base: UnsafeMutableRawPointer(mutating: $0.baseAddress), iov_len: $0.count) }
+            _ = fuse_reply_iov(req, &vectors, Int32(vectors.count))
+        }
+    }
+
     func bytes(_ data: UnsafeRawBufferPointer) {
         _ = fuse_reply_buf(take(), data.baseAddress?.assumingMemoryBound(to: CChar.self), data.count)
     }
