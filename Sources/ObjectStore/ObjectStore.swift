@@ -255,9 +255,14 @@ public struct WriteResult: Sendable, Hashable {
     public var etag: ETag
     /// The server's `x-oss-hash-crc64ecma`: of the whole object, or of the part for UploadPart.
     public var crc64: UInt64?
-    public init(etag: ETag, crc64: UInt64?) {
+    /// CRC64 of the payload bytes as they were read and sent (PutObject, UploadPart), so a caller can compare
+    /// what left its file with what the server stored without reading the file a second time. Nil when the
+    /// store did not hash them (CRC64 checks off, a resend from the middle of the body, copies).
+    public var sentCRC64: UInt64?
+    public init(etag: ETag, crc64: UInt64?, sentCRC64: UInt64? = nil) {
         self.etag = etag
         self.crc64 = crc64
+        self.sentCRC64 = sentCRC64
     }
 }
 

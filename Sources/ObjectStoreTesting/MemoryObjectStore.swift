@@ -168,9 +168,10 @@ public final class MemoryObjectStore: ObjectStore {
         try Self.validate(key)
         let bytes = try Self.bytes(of: payload)
         guard bytes.count <= 5 << 30 else { throw Self.fail(.entityTooLarge, 400) }
+        let sent = CRC64.checksum(bytes)   // as a client reports what it read and sent
         return try state.withLock { s in
             let m = try store(key, bytes, type: .normal, etag: nil, options: options, in: &s)
-            return WriteResult(etag: m.etag, crc64: m.crc64)
+            return WriteResult(etag: m.etag, crc64: m.crc64, sentCRC64: sent)
         }
     }
 
@@ -287,7 +288,7 @@ public final class MemoryObjectStore: ObjectStore {
             let part = UploadedPart(partNumber: partNumber, etag: ETag(Hex.encode(Digest.md5(bytes), uppercase: true)),
                                     size: UInt64(bytes.count), crc64: CRC64.checksum(bytes))
             upload.parts[partNumber] = (part, bytes)
-            return WriteResult(etag: part.etag, crc64: part.crc64)
+            return WriteResult(etag: part.etag, crc64: part.crc64, sentCRC64: part.crc64)
         }
     }
 
@@ -295,7 +296,9 @@ public final class MemoryObjectStore: ObjectStore {
                                range: Range<UInt64>?, ifMatch: ETag?) async throws -> WriteResult
     {
         let (_, bytes) = try await get(source, range: range, conditions: GetConditions(ifMatch: ifMatch))
-        return try await uploadPart(key, uploadID: uploadID, partNumber: partNumber, payload: .bytes(bytes))
+        var r = try await uploadPart(key, uploadID: uploadID, partNumber: partNumber, payload: .bytes(bytes))
+        r.sentCRC64 = nil   // a copy sends no payload
+        return r
     }
 
     public func completeMultipartUpload(_ key: ObjectKey, uploadID: UploadID, parts: [UploadedPart]) async throws

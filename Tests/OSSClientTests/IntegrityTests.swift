@@ -20,6 +20,29 @@ import Testing
         }
     }
 
+    /// Writes report the CRC64 of the bytes they read and sent, so ossfs need not read its staging file again.
+    @Test func writesReportTheCRCOfWhatTheySent() async throws {
+        let path = try writeTemporaryFile(Array("xxhello worldyy".utf8))
+        defer { unlink(path) }
+        let crc = "5981764153023615706"   // CRC64 of "hello world"
+        let t = ScriptedTransport([
+            ScriptedTransport.ok(headers: [("ETag", "\"A\""), ("x-oss-hash-crc64ecma", crc)]),
+            ScriptedTransport.ok(headers: [("ETag", "\"B\"")]),   // a server that names no CRC64
+        ])
+        let client = try makeClient(t)
+        let put = try await client.put("k", payload: .file(path: path, offset: 2, length: 11), options: WriteOptions())
+        #expect(put.sentCRC64 == 5_981_764_153_023_615_706 && put.crc64 == 5_981_764_153_023_615_706)
+        let part = try await client.uploadPart("k", uploadID: UploadID("U"), partNumber: 1,
+                                               payload: .file(path: path, offset: 2, length: 11))
+        #expect(part.sentCRC64 == 5_981_764_153_023_615_706 && part.crc64 == nil)
+
+        // With CRC64 checks off nothing is hashed, and nothing is claimed.
+        let off = ScriptedTransport([ScriptedTransport.ok(headers: [("ETag", "\"A\"")])])
+        let quiet = try makeClient(off) { $0.verifyCRC64 = false }
+        let r = try await quiet.put("k", payload: .bytes(Array("abc".utf8)), options: WriteOptions())
+        #expect(r.sentCRC64 == nil && !off.requests[0].hashRequestBody)
+    }
+
     @Test func wholeObjectGetIsVerifiedButRangesAreNot() async throws {
         let body = Array("abc".utf8)
         let t = ScriptedTransport([

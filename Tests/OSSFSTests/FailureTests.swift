@@ -91,6 +91,26 @@ import Testing
         await t.fs.release(h)
     }
 
+    /// A store that does not report the CRC64 of what it sent: the staged bytes are hashed instead, and a
+    /// stored CRC64 that differs is still caught, for a single PUT and for parts.
+    @Test func crcMismatchIsDetectedWhenTheStoreDoesNotHashWhatItSends() async throws {
+        for size in [4, 300 << 10] {
+            let (t, faulty) = harness { $0.multipartSize = 100 << 10; $0.multipartThreshold = 100 << 10 }
+            faulty.setHidesSentCRC(true)
+            let data = randomBytes(size, seed: 5)
+            let h = try await t.create("f")
+            _ = try await t.fs.write(h, offset: 0, data: data)
+            faulty.setCorruptCRC(true)
+            await #expect(performing: { try await t.fs.flush(h) }, throws: isIO)
+            #expect(t.stagingFiles.count == 1)
+            faulty.setCorruptCRC(false)
+            try await t.fs.flush(h)
+            await t.fs.release(h)
+            #expect(t.memory.storedBytes("f") == data)
+            #expect(try await t.head("f").crc64 == CRC64.checksum(data))
+        }
+    }
+
     @Test func storeErrorsSurfaceAsFSErrors() async throws {
         let (t, faulty) = harness()
         faulty.failNext("head", 3)

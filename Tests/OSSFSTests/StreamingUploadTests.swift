@@ -64,6 +64,44 @@ import Testing
         #expect(t.stagingFiles.isEmpty)
     }
 
+    /// Writes the FUSE thread stages at once (writeImmediately) feed the streaming upload like `write`; the
+    /// write that must start it (a request) and a write into a file whose lock is held are declined.
+    @Test func immediateWritesFeedTheStreamingUpload() async throws {
+        let (t, faulty) = harness()
+        let data = randomBytes(Self.size, seed: 21)
+        let h = try await t.create("f")
+        func immediately(_ range: Range<Int>) throws -> Int? {
+            try data[range].withUnsafeBytes { try t.fs.writeImmediately(h, offset: UInt64(range.lowerBound), data: $0) }
+        }
+        var at = 0
+        var declined: [Int] = []
+        while at < Self.size {
+            let end = min(Self.size, at + 50 << 10)
+            if try immediately(at..<end) == nil {
+                declined.append(at)
+                _ = try await t.fs.write(h, offset: UInt64(at), data: Array(data[at..<end]))
+            }
+            at = end
+        }
+        #expect(declined == [100 << 10], "only the write that starts the upload (at the end of part 1) waits")
+        #expect(faulty.calls("initiate") == 1)
+        try await waitUntil("parts sent while writing") { faulty.calls("uploadPart") >= 2 }
+
+        // Somebody holds the file's lock (an upload, a truncate): the write is not done here.
+        let file = try t.fs.fileHandle(h).file
+        await file.lock.lock()
+        #expect(try immediately(0..<10) == nil)
+        file.lock.unlock()
+
+        try await t.fs.flush(h)
+        await t.fs.release(h)
+        expectSame((t.memory.storedBytes("f"), data))
+        #expect(try await t.head("f").crc64 == CRC64.checksum(data))
+        #expect(faulty.calls("uploadPart") == 5, "every part sent once")
+        #expect(try await uploads(t.memory) == 0)
+        #expect(t.stagingFiles.isEmpty)
+    }
+
     @Test func aRewrittenPartIsSentAgainUnderItsNumber() async throws {
         let (t, faulty) = harness()
         var data = randomBytes(Self.size, seed: 12)

@@ -188,6 +188,7 @@ final class FaultyStore: ObjectStore {
         var failures: [String: Int] = [:]
         var calls: [String: Int] = [:]
         var corruptCRC = false
+        var hidesSentCRC = false
         var getRanges: [Range<UInt64>?] = []
         var ossSymlinkAnswers = false
         var flipBodyByte = false
@@ -201,6 +202,8 @@ final class FaultyStore: ObjectStore {
 
     func failNext(_ call: String, _ times: Int = 1) { state.withLock { $0.failures[call, default: 0] += times } }
     func setCorruptCRC(_ on: Bool) { state.withLock { $0.corruptCRC = on } }
+    /// Writes report no CRC64 of the bytes they sent, as a store that does not hash them.
+    func setHidesSentCRC(_ on: Bool) { state.withLock { $0.hidesSentCRC = on } }
     /// GET answers with one body byte changed (headers intact), as a faulty network or proxy would give.
     func setFlipBodyByte(_ on: Bool) { state.withLock { $0.flipBodyByte = on } }
     /// GET answers that name a wrong x-oss-hash-crc64ecma (body intact).
@@ -228,8 +231,11 @@ final class FaultyStore: ObjectStore {
         }
     }
     private func mangle(_ r: WriteResult) -> WriteResult {
-        guard state.withLock({ $0.corruptCRC }) else { return r }
-        return WriteResult(etag: r.etag, crc64: (r.crc64 ?? 0) ^ 0xDEAD)
+        let (corrupt, hide) = state.withLock { ($0.corruptCRC, $0.hidesSentCRC) }
+        var r = r
+        if corrupt { r.crc64 = (r.crc64 ?? 0) ^ 0xDEAD }
+        if hide { r.sentCRC64 = nil }
+        return r
     }
 
     func head(_ key: ObjectKey) async throws -> ObjectMetadata {

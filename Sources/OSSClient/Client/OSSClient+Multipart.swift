@@ -18,7 +18,7 @@ extension OSSClient {
         let response = try await execute(r)
         let crc = ResponseHeaders.crc64(response.headers)
         try checkCRC(key, ours: response.sentBodyCRC64, server: crc)
-        return WriteResult(etag: ETag(response.headers["ETag"] ?? ""), crc64: crc)
+        return WriteResult(etag: ETag(response.headers["ETag"] ?? ""), crc64: crc, sentCRC64: response.sentBodyCRC64)
     }
 
     public func uploadPartCopy(_ key: ObjectKey, uploadID: UploadID, partNumber: Int, source: ObjectKey,

@@ -27,6 +27,16 @@ final class AsyncLock: Sendable {
         }
     }
 
+    /// Takes the lock only when nobody holds it (then nobody waits either, so no waiter is overtaken): for a
+    /// caller that cannot wait and has a slower path to fall back on.
+    func tryLock() -> Bool {
+        state.withLock { s in
+            guard !s.locked else { return false }
+            s.locked = true
+            return true
+        }
+    }
+
     /// Hands the lock straight to the next waiter, if any.
     func unlock() {
         let next = state.withLock { s -> CheckedContinuation<Void, Never>? in

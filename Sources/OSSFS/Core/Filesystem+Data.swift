@@ -160,28 +160,7 @@ extension Filesystem {
                     try await fillGapsLocked(file, block)
                     file.with { $0.written.insert(block) }
                 }
-                // The record first: after a crash it must name every range that may hold written bytes (and
-                // no part of a streaming upload whose bytes this write changes).
-                try eagerBeforeWriteLocked(file, at..<at + UInt64(data.count))
-                let before = file.with { $0.record }
-                try journalLocked(file, adding: at..<at + UInt64(data.count))
-                do { try staging.write(data, at: at) } catch {
-                    restoreRecordLocked(file, before)   // the range was not written after all
-                    throw error
-                }
-                let now = clock.now()
-                let dirtyBytes = file.with { s -> UInt64 in
-                    let end = at + UInt64(data.count)
-                    s.valid.insert(at..<end)
-                    s.written.insert(at..<end)
-                    s.size = max(s.size, end)
-                    s.dirty = true
-                    s.dirtyBytes += UInt64(data.count)
-                    s.info.mtime = now
-                    s.info.ctime = now
-                    s.lastWriteTime = now
-                    return s.dirtyBytes
-                }
+                let dirtyBytes = try data.withUnsafeBytes { try stageWriteLocked(file, staging, $0, at: at) }
                 if let limit = config.maxDirtyData, dirtyBytes >= limit {
                     try await uploadLocked(file)
                 } else {
@@ -189,6 +168,58 @@ extension Filesystem {
                 }
                 return data.count
             }
+        }
+    }
+
+    /// The write of a file whose staging file exists and that needs nothing that waits (old bytes to load, an
+    /// upload to start or to make room, a lock somebody holds): done on the caller's thread, straight from the
+    /// caller's buffer. Sequential writes take this path from the FUSE thread, without a hand-off to the task
+    /// pool and back per request (the writer waits for each reply, so every hand-off is time it loses).
+    /// Nil when the write needs more: `write` then does it.
+    public func writeImmediately(_ handle: HandleID, offset: UInt64, data: UnsafeRawBufferPointer) throws -> Int? {
+        guard !config.readOnly, case .file(let h)? = handles.get(handle), h.flags.writes else { return nil }
+        let file = h.file
+        guard file.lock.tryLock() else { return nil }
+        defer { file.lock.unlock() }
+        do {
+            guard let staging = file.with({ $0.staging }) else { return nil }
+            let at = h.flags.append ? file.with { $0.size } : offset
+            let range = at..<at + UInt64(data.count)
+            guard coalescingBlock(file, range) == nil, !eagerStartDue(file, range) else { return nil }
+            if let limit = config.maxDirtyData, file.with({ $0.dirtyBytes }) + UInt64(data.count) >= limit { return nil }
+            _ = try stageWriteLocked(file, staging, data, at: at)
+            feedEagerLocked(file, writeStart: at)
+            return data.count
+        } catch {
+            throw Self.fsError(error)
+        }
+    }
+
+    /// Stages the bytes of one write and makes the file dirty; returns its dirty byte count.
+    private func stageWriteLocked(_ file: OpenFile, _ staging: StagingFile, _ data: UnsafeRawBufferPointer,
+                                  at: UInt64) throws -> UInt64
+    {
+        let end = at + UInt64(data.count)
+        // The record first: after a crash it must name every range that may hold written bytes (and no part
+        // of a streaming upload whose bytes this write changes).
+        try eagerBeforeWriteLocked(file, at..<end)
+        let before = file.with { $0.record }
+        try journalLocked(file, adding: at..<end)
+        do { try staging.write(data, at: at) } catch {
+            restoreRecordLocked(file, before)   // the range was not written after all
+            throw error
+        }
+        let now = clock.now()
+        return file.with { s -> UInt64 in
+            s.valid.insert(at..<end)
+            s.written.insert(at..<end)
+            s.size = max(s.size, end)
+            s.dirty = true
+            s.dirtyBytes += UInt64(data.count)
+            s.info.mtime = now
+            s.info.ctime = now
+            s.lastWriteTime = now
+            return s.dirtyBytes
         }
     }
 

@@ -18,16 +18,35 @@ extension Filesystem {
         try journalLocked(file) { $0?.parts.removeAll { recorded.contains($0.number) } }
     }
 
-    /// After a write that ended at `end`: records parts confirmed meanwhile, starts the upload when the file
-    /// qualifies, and sends the parts the writer has passed. Never fails the write: a part that is not sent
-    /// now is sent by the final upload.
+    /// After a write that started at `writeStart`: records parts confirmed meanwhile, starts the upload when
+    /// the file qualifies, and sends the parts the writer has passed. Never fails the write: a part that is
+    /// not sent now is sent by the final upload.
     func eagerAfterWriteLocked(_ file: OpenFile, writeStart: UInt64) async {
-        var eager = file.with { $0.eager }
-        if eager == nil {
-            guard let started = await startEagerLocked(file, writeStart: writeStart) else { return }
-            eager = started
+        if file.with({ $0.eager }) == nil {
+            guard await startEagerLocked(file, writeStart: writeStart) != nil else { return }
         }
-        guard let eager, let staging = file.with({ $0.staging }) else { return }
+        feedEagerLocked(file, writeStart: writeStart)
+    }
+
+    /// Whether staging a write of `range` makes the file qualify for a streaming upload it does not have yet
+    /// (starting one is a request: the writer must be able to wait). Mirrors startEagerLocked's test on the
+    /// state the write will leave.
+    func eagerStartDue(_ file: OpenFile, _ range: Range<UInt64>) -> Bool {
+        let (absent, inOrder, size) = file.with { s -> (Bool, Bool, UInt64) in
+            var written = s.written
+            written.insert(range)
+            let size = max(s.size, range.upperBound)
+            return (s.eager == nil && !s.detached && !s.eagerRefused, s.baseSize == 0 && written.ranges == [0..<size],
+                    size)
+        }
+        return absent && inOrder && usesMultipart(size)
+            && range.lowerBound >= Self.partSize(for: size, configured: config.multipartSize)
+    }
+
+    /// Records parts of the streaming upload confirmed meanwhile and sends the parts the writer has passed
+    /// (at most parallel_count at once). Waits for nothing.
+    func feedEagerLocked(_ file: OpenFile, writeStart: UInt64) {
+        guard let eager = file.with({ $0.eager }), let staging = file.with({ $0.staging }) else { return }
         recordConfirmedLocked(file, eager)
         let (size, written) = file.with { ($0.size, $0.written) }
         let store = self.store

@@ -141,10 +141,9 @@ extension Filesystem {
         let part = resume?.partSize ?? Self.partSize(for: size, configured: config.multipartSize)
         if resume == nil, !usesMultipart(size) {
             if let reuse { try await reuse.fill(0..<reuse.base) }
-            let crc = try await Blocking.run { try staging.crc64(0..<size) }
             let payload: Payload = size == 0 ? .empty : .file(path: staging.path, offset: 0, length: size)
             let r = try await store.put(key, payload: payload, options: options)
-            try await verifyCRC(r.crc64, expected: crc, key: key)
+            try await verifyCRC(r.crc64, expected: try await Self.sentCRC(r, staging, 0..<size), key: key)
             return r
         }
         let count = Int((size + part - 1) / part)
@@ -216,23 +215,32 @@ extension Filesystem {
         return crc == serverCRC ? stored : nil
     }
 
-    /// The object's CRC64 must equal what was sent. When the write's answer carries none, a HEAD asks.
-    /// One part sent from the staging file, its CRC64 taken from the staged bytes and checked against the
-    /// server's (shared by the upload at close and the streaming upload while writing).
+    /// One part sent from the staging file, its CRC64 (that of the staged bytes as they were read and sent)
+    /// checked against the server's (shared by the upload at close and the streaming upload while writing).
     static func sendStagedPart(_ store: any ObjectStore, _ staging: StagingFile, key: ObjectKey, uploadID: UploadID,
                                number: Int, range: Range<UInt64>) async throws -> UploadedPart
     {
-        let crc = try await Blocking.run { try staging.crc64(range) }
         try Task.checkCancellation()
         let r = try await store.uploadPart(key, uploadID: uploadID, partNumber: number,
                                            payload: .file(path: staging.path, offset: range.lowerBound,
                                                           length: UInt64(range.count)))
+        let crc = try await sentCRC(r, staging, range)
         if let got = r.crc64, got != crc {
             throw FSError.io("CRC64 mismatch in part \(number) of \(key): staged \(crc), stored \(got)")
         }
         return UploadedPart(partNumber: number, etag: r.etag, size: UInt64(range.count), crc64: crc)
     }
 
+    /// The CRC64 of the staged bytes a write sent: the one the store computed while reading them from the
+    /// staging file (so every byte is read and hashed once), or, from a store that did not hash them, the
+    /// range read again. (Parts of a streaming upload whose bytes change meanwhile are invalidated first, so
+    /// reading afterwards still names the bytes that count.)
+    static func sentCRC(_ r: WriteResult, _ staging: StagingFile, _ range: Range<UInt64>) async throws -> UInt64 {
+        if let sent = r.sentCRC64 { return sent }
+        return try await Blocking.run { try staging.crc64(range) }
+    }
+
+    /// The object's CRC64 must equal what was sent. When the write's answer carries none, a HEAD asks.
     func verifyCRC(_ returned: UInt64?, expected: UInt64, key: ObjectKey) async throws {
         var actual = returned
         if actual == nil { actual = try await store.head(key).crc64 }

@@ -242,6 +242,9 @@ public protocol FilesystemOperations: AnyObject, Sendable {
     func readIfArrived(_ handle: HandleID, offset: UInt64, size: Int) throws -> ReadBuffer?
     /// Returns the number of bytes written (all of them, or an error).
     func write(_ handle: HandleID, offset: UInt64, data: [UInt8]) async throws -> Int
+    /// The same write done on the calling thread from the caller's buffer when it needs nothing that waits;
+    /// nil when it does (the caller then copies the bytes and calls `write`).
+    func writeImmediately(_ handle: HandleID, offset: UInt64, data: UnsafeRawBufferPointer) throws -> Int?
     /// close(2) of one descriptor: uploads pending data; succeeds only when it is durable with a matching CRC64.
     func flush(_ handle: HandleID) async throws
     func fsync(_ handle: HandleID, dataOnly: Bool) async throws
@@ -269,4 +272,7 @@ public protocol FilesystemOperations: AnyObject, Sendable {
 extension FilesystemOperations {
     public var kernelCacheNotifier: KernelCacheNotifier? { nil }
     public func readIfArrived(_ handle: HandleID, offset: UInt64, size: Int) throws -> ReadBuffer? { nil }
+    public func writeImmediately(_ handle: HandleID, offset: UInt64, data: UnsafeRawBufferPointer) throws -> Int? {
+        nil
+    }
 }

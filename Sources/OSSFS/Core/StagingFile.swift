@@ -78,12 +78,14 @@ final class StagingFile: Sendable {
     }
 
     func write(_ bytes: [UInt8], at offset: UInt64) throws {
+        try bytes.withUnsafeBytes { try write($0, at: offset) }
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws {
         try reserve(UInt64(bytes.count))
         var done = 0
         while done < bytes.count {
-            let n = bytes.withUnsafeBytes { buf in
-                pwrite(fd, buf.baseAddress! + done, buf.count - done, off_t(offset) + off_t(done))
-            }
+            let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done))
             if n < 0, errno == EINTR { continue }
             guard n > 0 else { throw Self.failure("write", path) }
             done += n

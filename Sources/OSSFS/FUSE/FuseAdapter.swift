@@ -259,9 +259,20 @@ final class FuseAdapter: @unchecked Sendable {
         } encode: { reply, data in reply.bytes(data) }
     }
 
-    func write(_ req: fuse_req_t?, fh: UInt64, data: [UInt8], offset: Int) {
+    /// `buffer` is libfuse's, valid only during this call: answered here when the core can stage it at once
+    /// (the hot path of sequential writes), else copied and handed to a task like every other request.
+    func write(_ req: fuse_req_t?, fh: UInt64, buffer: UnsafeRawBufferPointer, offset: Int) {
+        let at = UInt64(max(0, offset))
+        do {
+            if let count = try filesystem.writeImmediately(HandleID(fh), offset: at, data: buffer) {
+                return FuseReply(req).written(count)
+            }
+        } catch {
+            return FuseReply(req).error(errno(for: error, "write"))
+        }
+        let data = [UInt8](buffer)
         submit(FuseReply(req), "write") { fs in
-            try await fs.write(HandleID(fh), offset: UInt64(max(0, offset)), data: data)
+            try await fs.write(HandleID(fh), offset: at, data: data)
         } encode: { reply, count in reply.written(count) }
     }
 

@@ -58,8 +58,8 @@ enum FuseOperationsTable {
             FuseAdapter.from(req).read(req, fh: fi!.pointee.fh, size: size, offset: Int(off))
         }
         ops.write = { req, _, buf, size, off, fi in
-            let data = [UInt8](UnsafeRawBufferPointer(start: buf, count: size))
-            FuseAdapter.from(req).write(req, fh: fi!.pointee.fh, data: data, offset: Int(off))
+            FuseAdapter.from(req).write(req, fh: fi!.pointee.fh, buffer: UnsafeRawBufferPointer(start: buf, count: size),
+                                        offset: Int(off))
         }
         ops.flush = { req, _, fi in FuseAdapter.from(req).flush(req, fh: fi!.pointee.fh) }
         ops.release = { req, _, fi in FuseAdapter.from(req).release(req, fh: fi!.pointee.fh) }
