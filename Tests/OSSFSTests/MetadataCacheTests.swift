@@ -84,6 +84,33 @@ import Testing
         #expect(faulty.calls("head") + faulty.calls("list") == 0, "lookups after ls -l come from the stat cache")
     }
 
+    @Test func aPlainListingLeavesOneHeadPerLaterLookup() async throws {
+        let faulty = FaultyStore(MemoryObjectStore())
+        let t = Harness(store: faulty, memory: faulty.inner)
+        for i in 0..<40 { try await t.put("d/f\(i)", bytes("x"), meta: ["mode": "33216"]) }
+        try await t.put("d/sub/x", bytes("y"))
+        let d = try await t.ino("d")
+        _ = try await t.list("d")   // plain readdir: the shell's glob before `cat d/*`
+        faulty.resetCounts()
+        for i in 0..<40 {
+            let e = try await t.fs.lookup(parent: d, name: "f\(i)")
+            #expect(e.attributes.permissions == 0o700, "the HEAD's metadata, not the listing's guess")
+        }
+        #expect(faulty.calls("head") == 40, "the file's HEAD alone: the listing showed no directory of that name")
+        #expect(faulty.calls("list") == 0)
+        #expect(try await t.fs.lookup(parent: d, name: "sub").attributes.kind == .directory)
+    }
+
+    @Test func aListedFileThatBecameADirectoryIsProbedInFull() async throws {
+        let t = Harness()
+        try await t.put("d/f", bytes("x"))
+        let d = try await t.ino("d")
+        _ = try await t.list("d")
+        try await t.memory.delete(ObjectKey("d/f"))
+        try await t.put("d/f/inner", bytes("y"))
+        #expect(try await t.fs.lookup(parent: d, name: "f").attributes.kind == .directory)
+    }
+
     @Test func aLocalChangeDuringTheListingIsNotOverwritten() async throws {
         let t = Harness()
         try await t.put("f", bytes("abc"), meta: ["mode": "33188"])

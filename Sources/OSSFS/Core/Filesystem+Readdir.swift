@@ -141,6 +141,14 @@ extension Filesystem {
             onPage(touched.map { entries[$0] })
             token = page.nextToken
         } while token != nil
+        // A name the whole listing showed as a plain file has no directory of that name (it would have won):
+        // kept as the listing's guess, a later lookup needs only the file's HEAD for its metadata, not the
+        // marker HEAD and the listing of the full probe (`cat dir/*` after a plain readdir).
+        if !config.readdirOptimize {
+            for e in entries where e.kind == .regular && !e.info.complete {
+                cache.putUnlessKnown(path.appending(e.name), e.info)
+            }
+        }
         // Files created here whose first upload has not landed are not in the listing yet; what this mount
         // holds for them is the whole truth.
         for (name, file) in inodes.openFiles(in: path) where index[name] == nil {

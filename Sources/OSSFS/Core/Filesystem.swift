@@ -158,6 +158,9 @@ public final class Filesystem: FilesystemOperations {
             switch answer {
             case .absent: return nil
             case .present(let info) where info.complete || config.readdirOptimize: return info
+            case .present(let guess) where guess.kind == .regular:
+                // A listing's plain file: its own HEAD completes it; gone or changed, the full probe decides.
+                if let file = try await resolveFile(path) { return file }
             case .present: break
             }
         }
