@@ -67,7 +67,9 @@ enum FUSEMountHarness {
             return rc
         }
         _ = try? await onThread { loopDone.wait() }
-        session.close()
+        // close() blocks until the core's shutdown task has run: never on a cooperative-pool thread, or two
+        // tests closing at once on a 2-core machine hold the whole pool and that task never starts.
+        _ = try? await onThread { session.close() }
         if let failure { throw failure }
         guard status == 0 else { throw Failure(description: "fusermount3 -u \(mountpoint) failed") }
     }
