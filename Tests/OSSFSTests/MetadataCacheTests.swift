@@ -96,9 +96,45 @@ import Testing
             let e = try await t.fs.lookup(parent: d, name: "f\(i)")
             #expect(e.attributes.permissions == 0o700, "the HEAD's metadata, not the listing's guess")
         }
-        #expect(faulty.calls("head") == 40, "the file's HEAD alone: the listing showed no directory of that name")
+        #expect(faulty.calls("head") + faulty.calls("get") == 40,
+                "one request of the file's own: the listing showed no directory of that name")
         #expect(faulty.calls("list") == 0)
         #expect(try await t.fs.lookup(parent: d, name: "sub").attributes.kind == .directory)
+    }
+
+    @Test func aSmallListedFileIsLookedUpOpenedAndReadWithOneGET() async throws {
+        let faulty = FaultyStore(MemoryObjectStore())
+        let t = Harness(store: faulty, memory: faulty.inner)
+        let small = randomBytes(4096, seed: 7)
+        try await t.put("d/small", small, meta: ["mode": "33216"])
+        try await t.put("d/large", randomBytes(Int(Filesystem.lookupGETLimit) + 1, seed: 8))
+        let d = try await t.ino("d")
+        _ = try await t.list("d")
+        faulty.resetCounts()
+        let e = try await t.fs.lookup(parent: d, name: "small")
+        #expect(e.attributes.permissions == 0o700 && e.attributes.size == 4096)
+        let h = try await t.fs.open(e.attributes.ino, flags: OpenFlags(access: .readOnly), caller: user).handle
+        #expect(try await t.fs.read(h, offset: 0, size: 128 << 10) == small)
+        await t.fs.release(h)
+        #expect(faulty.calls("get") == 1 && faulty.calls("head") == 0, "the lookup's GET served the open and the read")
+        #expect(t.fs.lookupBodies.count == 0, "the open took the bytes")
+
+        faulty.resetCounts()
+        _ = try await t.fs.lookup(parent: d, name: "large")
+        #expect(faulty.calls("head") == 1 && faulty.calls("get") == 0, "a larger file is only HEADed")
+    }
+
+    @Test func keptLookupBytesOfAnotherVersionAreNotRead() async throws {
+        let t = Harness()
+        try await t.put("d/f", bytes("old"))
+        let d = try await t.ino("d")
+        _ = try await t.list("d")
+        let e = try await t.fs.lookup(parent: d, name: "f")   // keeps "old"
+        try await t.put("d/f", bytes("new!"))
+        t.clock.advance(2)   // past the open-reuse window: the open asks again and pins the new version
+        let h = try await t.fs.open(e.attributes.ino, flags: OpenFlags(access: .readOnly), caller: user).handle
+        #expect(try await t.fs.read(h, offset: 0, size: 100) == bytes("new!"))
+        await t.fs.release(h)
     }
 
     @Test func aListedFileThatBecameADirectoryIsProbedInFull() async throws {

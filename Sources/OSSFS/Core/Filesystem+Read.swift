@@ -116,8 +116,8 @@ extension Filesystem {
     /// those of the version the open pins, so a small file is read with no second request. nil when that
     /// does not work out (an empty object answers 416, an archived one 403, no read-ahead memory is free,
     /// the object is gone or not a plain file): the open asks with a HEAD, as it would have.
-    func openingGET(_ path: FSPath) async -> (info: NodeInfo, head: OpenedHead)? {
-        let length = min(Prefetcher.initialChunk, chunkPool.chunkSize)
+    func openingGET(_ path: FSPath, length: Int? = nil) async -> (info: NodeInfo, head: OpenedHead)? {
+        let length = min(length ?? Prefetcher.initialChunk, chunkPool.chunkSize)
         guard let memory = chunkPool.acquire(length) else { return nil }
         let key = names.fileKey(path)
         let sink = ChunkSink(memory: memory, capacity: length)

@@ -21,6 +21,7 @@ public final class Filesystem: FilesystemOperations {
     let handles = HandleTable()
     /// Read-ahead memory all readers share (`direct_read_prefetch_limit=`).
     let chunkPool: ChunkPool
+    let lookupBodies = LookupBodies(window: Filesystem.openReuseWindow)
     public let kernelCacheNotifier: KernelCacheNotifier? = KernelCacheNotifier()
     let defaults: OSSFS1Metadata.Defaults
     let mountTime: Timestamp
@@ -159,8 +160,9 @@ public final class Filesystem: FilesystemOperations {
             case .absent: return nil
             case .present(let info) where info.complete || config.readdirOptimize: return info
             case .present(let guess) where guess.kind == .regular:
-                // A listing's plain file: its own HEAD completes it; gone or changed, the full probe decides.
-                if let file = try await resolveFile(path) { return file }
+                // A listing's plain file: one request of its own completes it; gone or changed, the full probe
+                // decides.
+                if let file = try await completeListedFile(path, guess) { return file }
             case .present: break
             }
         }
@@ -184,6 +186,28 @@ public final class Filesystem: FilesystemOperations {
     func resolveFile(_ path: FSPath) async throws -> NodeInfo? {
         guard let info = try await headFile(names.fileKey(path)), info.kind == .regular else {
             cache.invalidate(path)   // gone, or something else now: the next lookup asks in full
+            return nil
+        }
+        cache.put(path, info)
+        return info
+    }
+
+    /// Listed files up to this size are completed by a GET of the whole object rather than a HEAD: the answer
+    /// costs about the same and carries the bytes the open that usually follows would fetch next.
+    static let lookupGETLimit: UInt64 = 128 << 10
+
+    /// A file a listing showed, completed by one request: a small one's GET (its bytes kept for the open that
+    /// follows), else its HEAD, which may also find a symlink stored as a file (ossfs 1.x). nil when it is gone.
+    func completeListedFile(_ path: FSPath, _ guess: NodeInfo) async throws -> NodeInfo? {
+        if guess.size > 0, guess.size <= Self.lookupGETLimit,
+           let fetched = await openingGET(path, length: Int(guess.size))
+        {
+            lookupBodies.put(path, fetched.head, now: clock.now())
+            return fetched.info
+        }
+        // What the full probe would answer, the listing having shown no directory of this name.
+        guard let info = try await headFile(names.fileKey(path)) else {
+            cache.invalidate(path)
             return nil
         }
         cache.put(path, info)
