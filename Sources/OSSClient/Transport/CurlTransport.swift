@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CCurl
+import ObjectStore
 import Synchronization
 
 /// Settings shared by every request of one transport.
@@ -47,6 +48,16 @@ private let curlGlobalInit: CURLcode = curl_global_init(Int(CURL_GLOBAL_ALL))
 /// flight without a thread each, and connections are reused from each multi handle's cache.
 public final class CurlTransport: HTTPTransport {
     private let loops: [CurlMultiLoop]
+    private let options: CurlTransportOptions
+    /// Easy handles for requests carried out on the calling thread (`BlockingCaller`); each keeps its own
+    /// kept-alive connection, and the last one returned is the next one taken, so one request at a time
+    /// always finds its connection.
+    private let callerHandles = Mutex(CallerHandles())
+    /// Requests being carried out by their callers now. Past `maxCallerTransfers` the rest go through the I/O
+    /// threads: a caller's thread is held for the whole request, and on a slow network many held FUSE workers
+    /// would leave none for other requests, while at that concurrency the hand-offs cost little per request.
+    private let callerTransfers = Atomic<Int>(0)
+    static let maxCallerTransfers = 8
 
     public init(options: CurlTransportOptions = CurlTransportOptions()) throws {
         guard curlGlobalInit == CURLE_OK else {
@@ -55,9 +66,13 @@ public final class CurlTransport: HTTPTransport {
         var loops: [CurlMultiLoop] = []
         for _ in 0..<max(1, options.ioThreads) { loops.append(try CurlMultiLoop(options: options)) }
         self.loops = loops
+        self.options = options
     }
 
-    deinit { for loop in loops { loop.stop() } }
+    deinit {
+        for loop in loops { loop.stop() }
+        callerHandles.withLock { $0.cleanUp() }
+    }
 
     /// The loop with the fewest requests in flight, the first on a tie: one request at a time always goes to
     /// the same loop and finds its kept-alive connection there.
@@ -75,6 +90,10 @@ public final class CurlTransport: HTTPTransport {
         try Task.checkCancellation()
         let body = try RequestBodySource(request.body, hashing: request.hashRequestBody)
         let transfer = CurlTransfer(request: request, body: body)
+        if BlockingCaller.isAllowedHere, takeCallerSlot() {
+            defer { callerTransfers.subtract(1, ordering: .relaxed) }
+            return try performHere(transfer)
+        }
         let loop = leastBusy()
         loop.load.add(1, ordering: .relaxed)
         defer { loop.load.subtract(1, ordering: .relaxed) }
@@ -87,6 +106,53 @@ public final class CurlTransport: HTTPTransport {
             transfer.cancelled.store(true, ordering: .relaxed)
             loop.cancel(transfer)
         }
+    }
+}
+
+extension CurlTransport {
+    private func takeCallerSlot() -> Bool {
+        if callerTransfers.add(1, ordering: .relaxed).newValue <= Self.maxCallerTransfers { return true }
+        callerTransfers.subtract(1, ordering: .relaxed)
+        return false
+    }
+
+    /// Carries out the transfer on the calling thread (curl_easy_perform): no hand-off to the I/O thread and
+    /// none back. Cancellation is not seen until it ends; its timeouts are the same as on the I/O thread.
+    private func performHere(_ transfer: CurlTransfer) throws -> HTTPResponse {
+        guard let easy = callerHandles.withLock({ $0.take() }) ?? curl_easy_init() else {
+            throw TransportError(kind: .other, detail: "curl_easy_init failed")
+        }
+        defer {
+            transfer.easy = nil
+            curl_easy_reset(easy)   // keeps the handle's live connection and TLS sessions
+            let kept = callerHandles.withLock { $0.put(easy) }
+            if !kept { curl_easy_cleanup(easy) }
+        }
+        let rc = transfer.configure(easy, options: options)
+        guard rc == CURLE_OK else {
+            throw TransportError(kind: .other, detail: String(cString: curl_easy_strerror(rc)))
+        }
+        return try transfer.outcome(curl_easy_perform(easy)).get()
+    }
+}
+
+/// Idle easy handles of requests carried out by their callers, most recently used last.
+private struct CallerHandles: @unchecked Sendable {
+    private var idle: [UnsafeMutableRawPointer] = []
+    private static let limit = 64
+
+    mutating func take() -> UnsafeMutableRawPointer? { idle.popLast() }
+
+    /// false when enough are kept already: the caller frees it.
+    mutating func put(_ easy: UnsafeMutableRawPointer) -> Bool {
+        guard idle.count < Self.limit else { return false }
+        idle.append(easy)
+        return true
+    }
+
+    mutating func cleanUp() {
+        for easy in idle { curl_easy_cleanup(easy) }
+        idle = []
     }
 }
 

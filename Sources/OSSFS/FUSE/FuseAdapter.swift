@@ -43,20 +43,27 @@ final class FuseAdapter: @unchecked Sendable {
     /// The task starts on the calling libfuse thread and runs there until its first real suspension (usually
     /// the request handed to the curl I/O thread): one thread wake-up less per request than a task queued to
     /// the cooperative pool, and a libfuse thread may block where a pool thread must not.
-    func submit<T>(_ reply: FuseReply, _ op: String, _ work: @escaping @Sendable (any FilesystemOperations) async throws -> T,
+    /// `blocking`: until the task first waits, its requests to OSS are carried out by this thread itself
+    /// (`BlockingCaller`), for short requests where the hand-offs to and from the I/O thread are most of the
+    /// latency; never for uploads, which would hold a libfuse worker for their whole length.
+    func submit<T>(_ reply: FuseReply, _ op: String, blocking: Bool = false,
+                   _ work: @escaping @Sendable (any FilesystemOperations) async throws -> T,
                    encode: @escaping @Sendable (FuseReply, T) -> Void)
     {
         limiter.acquire()
         let fs = filesystem
-        Task.immediate {
-            defer { self.limiter.release() }
-            do {
-                let value = try await work(fs)
-                encode(reply, value)
-            } catch {
-                reply.error(self.errno(for: error, op))
+        func start() {
+            Task.immediate {
+                defer { self.limiter.release() }
+                do {
+                    let value = try await work(fs)
+                    encode(reply, value)
+                } catch {
+                    reply.error(self.errno(for: error, op))
+                }
             }
         }
+        if blocking { BlockingCaller.allowed(start) } else { start() }
     }
 
     /// Requests whose success reply carries no data.
@@ -254,7 +261,7 @@ final class FuseAdapter: @unchecked Sendable {
         } catch {
             return reply.error(errno(for: error, "read"))
         }
-        submit(reply, "read") { fs in
+        submit(reply, "read", blocking: true) { fs in
             try await fs.readBuffer(HandleID(fh), offset: at, size: size)
         } encode: { reply, data in reply.bytes(data) }
     }
