@@ -99,7 +99,7 @@ extension Filesystem {
                 return f.info
             }
         }
-        guard let path = inodes.record(ino)?.path else { return info }
+        guard let path = inodes.path(ino) else { return info }
         var stored = info
         stored.userMetadata = OSSFS1Metadata.encode(info)
         if info.kind == .directory {

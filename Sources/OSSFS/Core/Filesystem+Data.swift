@@ -107,7 +107,7 @@ extension Filesystem {
     {
         for _ in 0..<100 {
             if let f = inodes.existingOpenFile(ino) { return f }
-            guard let epoch = inodes.epoch(ino), let path = inodes.record(ino)?.path else { throw FSError.notFound }
+            guard let epoch = inodes.epoch(ino), let path = inodes.path(ino) else { throw FSError.notFound }
             var info: NodeInfo
             var reused = false
             var head: OpenedHead?
@@ -328,7 +328,7 @@ extension Filesystem {
         let gaps = valid.gaps(in: clipped)
         guard !gaps.isEmpty else { return }
         let staging = try ensureStagingLocked(file)
-        guard let path = inodes.record(file.ino)?.path else {
+        guard let path = inodes.path(file.ino) else {
             throw FSError.io("the object behind an unlinked file is gone")
         }
         let key = names.fileKey(path)

@@ -74,7 +74,7 @@ extension Filesystem {
         }
         let part = Self.partSize(for: size, configured: config.multipartSize)
         guard eligible, usesMultipart(size), writeStart >= part,
-              let path = inodes.record(file.ino)?.path else { return nil }
+              let path = inodes.path(file.ino) else { return nil }
         let key = names.fileKey(path)
         let info = file.info
         let metadata = Self.timelessMetadata(info)

@@ -36,7 +36,7 @@ extension Filesystem {
             }
             if named { return }
         }
-        guard let key = newKey?.rawValue ?? inodes.record(file.ino)?.path.map({ names.fileKey($0).rawValue }) else {
+        guard let key = newKey?.rawValue ?? inodes.path(file.ino).map({ names.fileKey($0).rawValue }) else {
             return
         }
         // Built, written and remembered under the state's mutex: parts confirmed in parallel each add to the

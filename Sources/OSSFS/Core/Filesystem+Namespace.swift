@@ -216,7 +216,7 @@ extension Filesystem {
             info.symlinkTarget = target
             info.size = UInt64(target.utf8.count)
             inodes.setInfo(ino, info)
-            if let path = inodes.record(ino)?.path { cache.put(path, info) }
+            if let path = inodes.path(ino) { cache.put(path, info) }
             return target
         }
     }

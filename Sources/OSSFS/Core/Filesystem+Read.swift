@@ -25,19 +25,19 @@ extension Filesystem {
     /// it would have to wait (or the file is not clean), and `readBuffer` answers it instead. The version
     /// rule is `readRemote`'s: the prefetcher's bytes are the pinned ETag's, and they confirm the pin.
     public func readIfArrived(_ handle: HandleID, offset: UInt64, size: Int) throws -> ReadBuffer? {
+        // The prefetcher is asked first: a random read, which never finds its bytes there, then costs no
+        // look-up in the mount-wide inode table.
         guard case .file(let h)? = handles.get(handle), h.flags.access != .writeOnly, size > 0,
-              let reader = h.reader.withLock({ $0 }),
-              h.file.with({ $0.staging == nil && $0.pinnedETag == reader.etag && $0.size == reader.size }),
-              let path = inodes.record(h.ino)?.path, names.fileKey(path) == reader.key
+              let reader = h.reader.withLock({ $0 })
         else { return nil }
-        if offset >= reader.size { return .empty }
+        if offset >= reader.size { return reader.size == h.file.with({ $0.size }) ? .empty : nil }
         let bytes: ReadBuffer?
         do { bytes = try reader.readIfArrived(at: offset, count: size) } catch {
             throw Self.fsError(error, key: reader.key)
         }
-        guard let bytes else { return nil }
+        guard let bytes, let path = inodes.path(h.ino), names.fileKey(path) == reader.key else { return nil }
         let kept = h.file.with { s -> Bool in
-            guard s.pinnedETag == reader.etag else { return false }
+            guard s.staging == nil, s.pinnedETag == reader.etag, s.size == reader.size else { return false }
             s.pinUnconfirmed = false
             return true
         }
@@ -70,7 +70,7 @@ extension Filesystem {
     /// whichever read saw it first), or reports the file stale.
     private func movePin(_ h: FileHandle, from pin: ETag?, key: ObjectKey) async throws {
         if h.file.with({ $0.pinnedETag != pin }) { return }   // a concurrent read moved it already
-        guard h.file.with({ $0.pinUnconfirmed }), let path = inodes.record(h.ino)?.path,
+        guard h.file.with({ $0.pinUnconfirmed }), let path = inodes.path(h.ino),
               let current = try await resolve(path, fresh: true), current.kind == .regular
         else { throw FSError.stale(key) }
         let moved = h.file.with { s -> Bool in
@@ -88,16 +88,23 @@ extension Filesystem {
 
     /// A read of a clean file, through the descriptor's prefetcher for the pinned version.
     func readPinned(_ h: FileHandle, offset: UInt64, size: Int) async throws -> ReadBuffer {
-        let (etag, fileSize, info) = h.file.with { ($0.pinnedETag, $0.size, $0.info) }
+        let (etag, fileSize) = h.file.with { ($0.pinnedETag, $0.size) }
         guard offset < fileSize else { return .empty }
-        guard let path = inodes.record(h.ino)?.path else { throw FSError.stale(ObjectKey("")) }
+        guard let path = inodes.path(h.ino) else { throw FSError.stale(ObjectKey("")) }
         let key = names.fileKey(path)
-        let reader = h.reader.withLock { r -> Prefetcher in
-            if let r, r.key == key, r.etag == etag, r.size == fileSize { return r }
-            r?.close()
-            let fresh = makeReader(h, key: key, etag: etag, size: fileSize, info: info)
-            r = fresh
-            return fresh
+        func fits(_ r: Prefetcher) -> Bool { r.key == key && r.etag == etag && r.size == fileSize }
+        let reader: Prefetcher
+        if let current = h.reader.withLock({ $0 }), fits(current) {
+            reader = current
+        } else {
+            let info = h.file.with { $0.info }   // only for a new reader: copying it costs, under the file's lock
+            reader = h.reader.withLock { r -> Prefetcher in
+                if let r, fits(r) { return r }
+                r?.close()
+                let fresh = makeReader(h, key: key, etag: etag, size: fileSize, info: info)
+                r = fresh
+                return fresh
+            }
         }
         do { return try await reader.read(at: offset, count: size) } catch { throw Self.fsError(error, key: key) }
     }
@@ -137,7 +144,7 @@ extension Filesystem {
             defer { s.openedHead = nil }
             guard let head = s.openedHead, s.staging == nil, !s.dirty, s.pinnedETag == head.etag else { return nil }
             return head
-        }), let path = inodes.record(h.ino)?.path else { return }
+        }), let path = inodes.path(h.ino) else { return }
         let (size, info) = h.file.with { ($0.size, $0.info) }
         let reader = makeReader(h, key: names.fileKey(path), etag: head.etag, size: size, info: info, seed: head.chunk)
         h.reader.withLock { $0 = reader }

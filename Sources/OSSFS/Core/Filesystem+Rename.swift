@@ -210,7 +210,7 @@ extension Filesystem {
         var copied: [ObjectKey: (ETag, ETag)] = [:]
         for (o, r) in zip(objects, results) { if let r { copied[ObjectKey(toPrefix + o.key.rawValue.dropFirst(fromPrefix.count))] = (o.etag, r.etag) } }
         for f in open {
-            guard let p = inodes.record(f.ino)?.path else { continue }
+            guard let p = inodes.path(f.ino) else { continue }
             let newKey = names.fileKey(p.rebased(from: source, to: target))
             if let (old, new) = copied[newKey] { f.with { if $0.pinnedETag == old { $0.pinnedETag = new } } }
             // Their staging records follow (the rename record already says `deleting`, so a crash from here

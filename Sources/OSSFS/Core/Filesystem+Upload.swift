@@ -11,7 +11,7 @@ extension Filesystem {
         let (dirty, detached, staging, base, etag) = file.with {
             ($0.dirty, $0.detached, $0.staging, $0.baseSize, $0.pinnedETag)
         }
-        guard dirty, !detached, let path = inodes.record(file.ino)?.path else { return }
+        guard dirty, !detached, let path = inodes.path(file.ino) else { return }
         let key = names.fileKey(path)
         var info = file.info
         info.userMetadata = OSSFS1Metadata.encode(info)

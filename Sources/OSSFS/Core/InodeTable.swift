@@ -168,6 +168,10 @@ final class InodeTable: Sendable {
 
     func record(_ ino: InodeNumber) -> Record? { state.withLock { $0.records[ino] } }
 
+    /// The path alone (nil once detached or forgotten): the read path asks on every request, and copying the
+    /// whole record under the table's one lock is what its callers then contend on.
+    func path(_ ino: InodeNumber) -> FSPath? { state.withLock { $0.records[ino]?.path } }
+
     func ino(at path: FSPath) -> InodeNumber? { state.withLock { $0.byPath[path] } }
 
     func lookupCount(_ ino: InodeNumber) -> UInt64? { state.withLock { $0.records[ino]?.lookups.value } }
