@@ -14,6 +14,10 @@ final class AsyncLock: Sendable {
     init() {}
 
     func lock() async {
+        // Uncontended, the caller goes on without suspending: a continuation resumed at once still sends the
+        // task through the executor's queue, off the thread it was running on (a libfuse thread that could
+        // have carried out the request that follows).
+        if tryLock() { return }
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
             let acquired = state.withLock { s -> Bool in
                 if !s.locked {
