@@ -44,9 +44,11 @@ final class FuseAdapter: @unchecked Sendable {
     /// the request handed to the curl I/O thread): one thread wake-up less per request than a task queued to
     /// the cooperative pool, and a libfuse thread may block where a pool thread must not.
     /// `blocking`: until the task first waits, its requests to OSS are carried out by this thread itself
-    /// (`BlockingCaller`), for short requests where the hand-offs to and from the I/O thread are most of the
-    /// latency; never for uploads, which would hold a libfuse worker for their whole length.
-    func submit<T>(_ reply: FuseReply, _ op: String, blocking: Bool = false,
+    /// (`BlockingCaller`, at most 8 at once so that workers stay free for other requests): one request at a
+    /// time, as `rm -r`, `cp -r` or a random reader sends them, the hand-offs to the I/O thread and back are
+    /// most of a request's cost on a small machine. Parts of big uploads are sent by their own tasks, never
+    /// here.
+    func submit<T>(_ reply: FuseReply, _ op: String, blocking: Bool = true,
                    _ work: @escaping @Sendable (any FilesystemOperations) async throws -> T,
                    encode: @escaping @Sendable (FuseReply, T) -> Void)
     {
@@ -135,14 +137,16 @@ final class FuseAdapter: @unchecked Sendable {
         let negative = settings.negativeTimeout
         limiter.acquire()
         let fs = filesystem
-        Task.immediate {   // on this thread until it waits, as in submit
-            defer { self.limiter.release() }
-            do {
-                reply.entry(try await fs.lookup(parent: InodeNumber(parent), name: name))
-            } catch let e as FSError where e == .notFound && negative > 0 {
-                reply.negativeEntry(timeout: negative)
-            } catch {
-                reply.error(self.errno(for: error, "lookup"))
+        BlockingCaller.allowed {
+            Task.immediate {   // on this thread until it waits, requests too: as in submit
+                defer { self.limiter.release() }
+                do {
+                    reply.entry(try await fs.lookup(parent: InodeNumber(parent), name: name))
+                } catch let e as FSError where e == .notFound && negative > 0 {
+                    reply.negativeEntry(timeout: negative)
+                } catch {
+                    reply.error(self.errno(for: error, "lookup"))
+                }
             }
         }
     }
@@ -261,7 +265,7 @@ final class FuseAdapter: @unchecked Sendable {
         } catch {
             return reply.error(errno(for: error, "read"))
         }
-        submit(reply, "read", blocking: true) { fs in
+        submit(reply, "read") { fs in
             try await fs.readBuffer(HandleID(fh), offset: at, size: size)
         } encode: { reply, data in reply.bytes(data) }
     }
@@ -278,7 +282,8 @@ final class FuseAdapter: @unchecked Sendable {
             return FuseReply(req).error(errno(for: error, "write"))
         }
         let data = [UInt8](buffer)
-        submit(FuseReply(req), "write") { fs in
+        // A write that has to wait usually waits for upload memory: it must not hold a worker meanwhile.
+        submit(FuseReply(req), "write", blocking: false) { fs in
             try await fs.write(HandleID(fh), offset: at, data: data)
         } encode: { reply, count in reply.written(count) }
     }
