@@ -8,6 +8,8 @@ struct RequestBuilder: Sendable {
     let bucket: String
     let pathStyle: Bool
     let signing: ResolvedSigning
+    /// Shared by copies of this builder: one prepared key per client.
+    let signingKeys = SigningKeyCache()
 
     /// `scheme://[bucket.]host[:port]/[bucket/]key?query`, keys percent-encoded with `/` kept.
     func url(key: String?, query: [(name: String, value: String?)]) -> String {
@@ -40,8 +42,16 @@ struct RequestBuilder: Sendable {
     {
         var s = signable(r)
         switch signing {
-        case .v1: SignatureV1.sign(&s, credentials: credentials, now: now)
-        case .v4(let region): SignatureV4.sign(&s, credentials: credentials, region: region, now: now)
+        case .v1:
+            let secret = credentials.accessKeySecret
+            let key = signingKeys.key(secret: secret, scope: "") { SignatureV1.signingKey(secret: secret) }
+            SignatureV1.sign(&s, credentials: credentials, now: now, key: key)
+        case .v4(let region):
+            let secret = credentials.accessKeySecret, day = SignatureV4.signingDay(now)
+            let key = signingKeys.key(secret: secret, scope: day + "/" + region) {
+                SignatureV4.preparedSigningKey(secret: secret, date: day, region: region)
+            }
+            SignatureV4.sign(&s, credentials: credentials, region: region, now: now, key: key)
         }
         return HTTPRequest(
             method: r.method, url: url(key: r.key, query: r.query), headers: s.headers, body: r.body,
