@@ -40,8 +40,8 @@ public enum Digest {
 
 /// An HMAC key prepared once for many messages. Signing every request with the same secret through the
 /// one-shot `Digest.hmacSHA1` redoes OpenSSL's algorithm fetch and key schedule each time; this keeps the keyed
-/// state and copies it per message. Sendable: the C key is never changed after `init`, and
-/// ossfs_hmac_key_mac only reads it.
+/// state and resets a context to it per message. Sendable: ossfs_hmac_key_mac is thread-safe (the keyed
+/// template is only read, its spare contexts are kept under a mutex).
 public final class HMACKey: @unchecked Sendable {
     private let key: OpaquePointer
     private let length: Int
