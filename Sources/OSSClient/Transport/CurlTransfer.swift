@@ -26,6 +26,9 @@ final class CurlTransfer: @unchecked Sendable {
     /// Why a callback stopped the transfer, when it did.
     private var callbackFailure: TransportError?
 
+    /// Room for the headers of a typical OSS answer (a HEAD carries about 15), so the list is allocated once.
+    static let expectedHeaderCount = 24
+
     /// Error bodies are small XML documents; a bigger one is cut (and then decoded as malformed).
     static let errorBodyLimit = 1 << 20
 
@@ -143,6 +146,7 @@ final class CurlTransfer: @unchecked Sendable {
             // A new status line (100 Continue, or a resend): start over.
             status = Self.statusCode(line)
             headers = HTTPHeaders()
+            headers.reserveCapacity(Self.expectedHeaderCount)
             return
         }
         guard let colon = line.firstIndex(of: 0x3A) else { return }
@@ -154,7 +158,7 @@ final class CurlTransfer: @unchecked Sendable {
         let value = String(decoding: UnsafeRawBufferPointer(rebasing: line[valueStart...]), as: UTF8.self)
         headers.add(name, value)
         // A collected body of announced length lands in one allocation, not in a doubling array.
-        if isSuccess, case .collect(let limit) = request.response, name.lowercased() == "content-length",
+        if isSuccess, case .collect(let limit) = request.response, ASCII.equalIgnoringCase(name, "content-length"),
            let length = Int(value), length > 0, length <= limit
         {
             collected.reserveCapacity(length)
