@@ -4,12 +4,33 @@ public enum HTTPDate {
     private static let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
     private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
+    private static let weekdayBytes: [UInt8] = Array("SunMonTueWedThuFriSat".utf8)
+    private static let monthBytes: [UInt8] = Array("JanFebMarAprMayJunJulAugSepOctNovDec".utf8)
+
     /// "Tue, 02 Jan 2024 03:04:05 GMT": the Date header and the V1 StringToSign.
     public static func rfc1123(_ seconds: Int64) -> String {
         let t = CivilTime(seconds)
-        let weekday = weekdays[Int(((t.days % 7) + 11) % 7)]   // 1970-01-01 was a Thursday
-        return "\(weekday), \(pad(t.day, 2)) \(months[t.month - 1]) \(pad(t.year, 4)) "
-            + "\(pad(t.hour, 2)):\(pad(t.minute, 2)):\(pad(t.second, 2)) GMT"
+        let weekday = Int(((t.days % 7) + 11) % 7)   // 1970-01-01 was a Thursday
+        guard (0...9999).contains(t.year) else {
+            return "\(weekdays[weekday]), \(pad(t.day, 2)) \(months[t.month - 1]) \(pad(t.year, 4)) "
+                + "\(pad(t.hour, 2)):\(pad(t.minute, 2)):\(pad(t.second, 2)) GMT"
+        }
+        // Every signed request formats one: write the 29 fixed-width bytes at once rather than interpolate.
+        return String(unsafeUninitializedCapacity: 29) { out in
+            var i = 0
+            func put(_ byte: UInt8) { out[i] = byte; i += 1 }
+            func name(_ table: [UInt8], _ index: Int) { for k in 0..<3 { put(table[index * 3 + k]) } }
+            func digits(_ value: Int, _ width: Int) {
+                var divisor = 1
+                for _ in 1..<width { divisor *= 10 }
+                while divisor > 0 { put(0x30 + UInt8(value / divisor % 10)); divisor /= 10 }
+            }
+            name(weekdayBytes, weekday); put(0x2C); put(0x20)
+            digits(t.day, 2); put(0x20); name(monthBytes, t.month - 1); put(0x20); digits(t.year, 4); put(0x20)
+            digits(t.hour, 2); put(0x3A); digits(t.minute, 2); put(0x3A); digits(t.second, 2)
+            for byte in " GMT".utf8 { put(byte) }
+            return i
+        }
     }
 
     /// Parses the RFC 1123 form ("GMT" or "UTC" zone). The weekday must be a valid name but is not

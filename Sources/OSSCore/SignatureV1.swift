@@ -42,23 +42,34 @@ public enum SignatureV1 {
 
     /// `x-oss-*` headers, lower-cased, values trimmed, repeated names merged with commas, sorted by name.
     static func canonicalizedOSSHeaders(_ r: SignableRequest) -> String {
-        var merged: [String: String] = [:]
+        // A request carries a handful of headers: a list merged in place costs less than a dictionary.
+        var merged: [(name: String, value: String)] = []
         for (name, value) in r.headers where ASCII.hasPrefixIgnoringCase(name, "x-oss-") {
             let lower = ASCII.lowercased(name)
             let v = ASCII.trimmed(value)
-            merged[lower] = merged[lower].map { $0 + "," + v } ?? v
+            if let i = merged.firstIndex(where: { $0.name == lower }) {
+                merged[i].value += "," + v
+            } else {
+                merged.append((lower, v))
+            }
         }
-        return merged.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-            .map { $0 + ":" + merged[$0]! + "\n" }
-            .joined()
+        guard !merged.isEmpty else { return "" }
+        merged.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }   // names are unique now
+        var s = ""
+        for (name, value) in merged { s += name; s += ":"; s += value; s += "\n" }
+        return s
     }
 
     /// `date` is the Date header, the x-oss-date header when present, or a presigned URL's Expires.
     public static func stringToSign(_ r: SignableRequest, date: String) -> String {
         let md5 = r.header("Content-MD5").map(ASCII.trimmed) ?? ""
         let type = r.header("Content-Type").map(ASCII.trimmed) ?? ""
-        return ASCII.uppercased(r.method) + "\n" + md5 + "\n" + type + "\n" + date + "\n"
-            + canonicalizedOSSHeaders(r) + canonicalizedResource(r)
+        let parts = [ASCII.uppercased(r.method), "\n", md5, "\n", type, "\n", date, "\n",
+                     canonicalizedOSSHeaders(r), canonicalizedResource(r)]
+        var s = ""   // one allocation, where a chain of `+` makes one per step
+        s.reserveCapacity(parts.reduce(0) { $0 + $1.utf8.count })
+        for part in parts { s += part }
+        return s
     }
 
     /// Base64 of HMAC-SHA1(secret, stringToSign).

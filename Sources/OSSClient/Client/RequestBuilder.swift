@@ -10,16 +10,28 @@ struct RequestBuilder: Sendable {
     let signing: ResolvedSigning
     /// Shared by copies of this builder: one prepared key per client.
     let signingKeys = SigningKeyCache()
+    /// `scheme://[bucket.]host[:port]/[bucket/]`: the same for every request, so built once.
+    private let urlPrefix: String
+
+    init(endpoint: Endpoint, bucket: String, pathStyle: Bool, signing: ResolvedSigning) {
+        self.endpoint = endpoint
+        self.bucket = bucket
+        self.pathStyle = pathStyle
+        self.signing = signing
+        var prefix = endpoint.scheme.rawValue + "://" + endpoint.authority(bucket: pathStyle ? nil : bucket) + "/"
+        if pathStyle { prefix += PercentEncoding.encode(bucket, keepSlash: false) + "/" }
+        urlPrefix = prefix
+    }
 
     /// `scheme://[bucket.]host[:port]/[bucket/]key?query`, keys percent-encoded with `/` kept.
     func url(key: String?, query: [(name: String, value: String?)]) -> String {
-        var s = endpoint.scheme.rawValue + "://"
-        s += endpoint.authority(bucket: pathStyle ? nil : bucket)
-        s += "/"
-        if pathStyle { s += PercentEncoding.encode(bucket, keepSlash: false) + "/" }
-        if let key { s += PercentEncoding.encode(key, keepSlash: true) }
+        let path = key.map { PercentEncoding.encode($0, keepSlash: true) } ?? ""
         let q = Self.encodeQuery(query)
-        if !q.isEmpty { s += "?" + q }
+        var s = ""
+        s.reserveCapacity(urlPrefix.utf8.count + path.utf8.count + (q.isEmpty ? 0 : 1 + q.utf8.count))
+        s += urlPrefix
+        s += path
+        if !q.isEmpty { s += "?"; s += q }
         return s
     }
 
