@@ -36,17 +36,29 @@ public enum HTTPDate {
     /// Parses the RFC 1123 form ("GMT" or "UTC" zone). The weekday must be a valid name but is not
     /// cross-checked against the date, as HTTP servers commonly do.
     public static func parseRFC1123(_ s: String) -> Int64? {
-        let b = Array(s.utf8)
+        // Every HEAD and GET answer's Last-Modified comes here: read the bytes in place.
+        s.utf8.withContiguousStorageIfAvailable(parseRFC1123) ?? Array(s.utf8).withUnsafeBufferPointer(parseRFC1123)
+    }
+
+    private static func parseRFC1123(_ b: UnsafeBufferPointer<UInt8>) -> Int64? {
         guard b.count == 29, b[3] == 0x2C, b[4] == 0x20, b[7] == 0x20, b[11] == 0x20, b[16] == 0x20,
               b[19] == 0x3A, b[22] == 0x3A, b[25] == 0x20,
-              weekdays.contains(String(decoding: b[0..<3], as: UTF8.self)),
-              let monthIndex = months.firstIndex(of: String(decoding: b[8..<11], as: UTF8.self)),
+              nameIndex(weekdayBytes, b, at: 0) != nil, let monthIndex = nameIndex(monthBytes, b, at: 8),
               let day = digits(b, 5, 2), let year = digits(b, 12, 4),
               let hour = digits(b, 17, 2), let minute = digits(b, 20, 2), let second = digits(b, 23, 2)
         else { return nil }
-        let zone = String(decoding: b[26..<29], as: UTF8.self)
-        guard zone == "GMT" || zone == "UTC" else { return nil }
+        let zone = (b[26], b[27], b[28])
+        guard zone == (0x47, 0x4D, 0x54) || zone == (0x55, 0x54, 0x43) else { return nil }   // GMT, UTC
         return CivilTime.seconds(year: year, month: monthIndex + 1, day: day, hour: hour, minute: minute, second: second)
+    }
+
+    /// Which three-letter name of `table` (names back to back) the bytes at `at` spell, exactly.
+    private static func nameIndex(_ table: [UInt8], _ b: UnsafeBufferPointer<UInt8>, at: Int) -> Int? {
+        for i in 0..<(table.count / 3)
+            where table[i * 3] == b[at] && table[i * 3 + 1] == b[at + 1] && table[i * 3 + 2] == b[at + 2] {
+            return i
+        }
+        return nil
     }
 
     /// "20240102T030405Z": V4's x-oss-date.
@@ -107,7 +119,9 @@ public enum HTTPDate {
         return (seconds, nanoseconds)
     }
 
-    private static func digits(_ b: [UInt8], _ at: Int, _ count: Int) -> Int? {
+    private static func digits<Bytes: RandomAccessCollection<UInt8>>(_ b: Bytes, _ at: Int, _ count: Int) -> Int?
+        where Bytes.Index == Int
+    {
         guard at + count <= b.count else { return nil }
         var v = 0
         for c in b[at..<(at + count)] {

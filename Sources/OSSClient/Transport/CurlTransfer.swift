@@ -60,7 +60,9 @@ final class CurlTransfer: @unchecked Sendable {
         var rc = CURLE_OK
         func set(_ r: CURLcode) { if rc == CURLE_OK { rc = r } }
 
-        set(ossfs_curl_easy_setopt_string(easy, CURLOPT_URL, request.url))
+        // withCString hands curl (which copies) the string's own bytes; passing a String where a C string is
+        // expected makes an array copy first, and every request passes its URL and each header line.
+        request.url.withCString { set(ossfs_curl_easy_setopt_string(easy, CURLOPT_URL, $0)) }
         set(ossfs_curl_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1))
         set(ossfs_curl_easy_setopt_ptr(easy, CURLOPT_PRIVATE, me))
         set(ossfs_curl_easy_setopt_ptr(easy, CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(errorBuffer)))
@@ -104,7 +106,7 @@ final class CurlTransfer: @unchecked Sendable {
         set(ossfs_curl_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, options.verifyTLS ? 2 : 0))
         if let caFile = options.caFile { set(ossfs_curl_easy_setopt_string(easy, CURLOPT_CAINFO, caFile)) }
         if !options.userAgent.isEmpty {
-            set(ossfs_curl_easy_setopt_string(easy, CURLOPT_USERAGENT, options.userAgent))
+            options.userAgent.withCString { set(ossfs_curl_easy_setopt_string(easy, CURLOPT_USERAGENT, $0)) }
         }
         // Proxies: curl reads http_proxy/HTTPS_PROXY/NO_PROXY from the environment unless told otherwise.
         if request.bypassProxy {
@@ -124,7 +126,8 @@ final class CurlTransfer: @unchecked Sendable {
         var list: UnsafeMutablePointer<curl_slist>? = nil
         for (name, value) in request.headers {
             // "Name;" is curl's way to send a header with an empty value; "Name:" would delete it.
-            list = curl_slist_append(list, value.isEmpty ? "\(name);" : "\(name): \(value)")
+            let line = value.isEmpty ? name + ";" : name + ": " + value
+            list = line.withCString { curl_slist_append(list, $0) }
         }
         // Never let curl invent a Content-Type (it would not be signed) or wait for 100-continue.
         if request.header("Content-Type") == nil { list = curl_slist_append(list, "Content-Type:") }
