@@ -45,7 +45,9 @@ struct RequestBuilder: Sendable {
     }
 
     func signable(_ r: APIRequest) -> SignableRequest {
-        SignableRequest(method: r.method, bucket: bucket, key: r.key, query: r.query, headers: r.headers)
+        var headers = r.headers
+        headers.reserveCapacity(headers.count + 4)   // the signer adds Date or x-oss-date(s), a token, Authorization
+        return SignableRequest(method: r.method, bucket: bucket, key: r.key, query: r.query, headers: headers)
     }
 
     /// The wire request, signed with `credentials` at `now` (server-corrected seconds).
