@@ -11,29 +11,32 @@ public enum Base64 {
     }()
 
     public static func encode(_ b: some Collection<UInt8>) -> String {
-        let input = Array(b)
-        var out = [UInt8]()
-        out.reserveCapacity((input.count + 2) / 3 * 4)
-        var i = 0
-        while i + 3 <= input.count {
-            let n = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8 | UInt32(input[i + 2])
-            out.append(alphabet[Int(n >> 18 & 63)])
-            out.append(alphabet[Int(n >> 12 & 63)])
-            out.append(alphabet[Int(n >> 6 & 63)])
-            out.append(alphabet[Int(n & 63)])
-            i += 3
+        // Every V1 signature is encoded here: read the bytes in place and write the text straight into the String.
+        withBytes(b) { input in
+            let length = (input.count + 2) / 3 * 4
+            guard length > 0 else { return "" }
+            return String(unsafeUninitializedCapacity: length) { out in
+                func symbol(_ n: UInt32, _ shift: UInt32) -> UInt8 { alphabet[Int(n >> shift & 63)] }
+                var i = 0, o = 0
+                while i + 3 <= input.count {
+                    let n = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8 | UInt32(input[i + 2])
+                    out[o] = symbol(n, 18); out[o + 1] = symbol(n, 12); out[o + 2] = symbol(n, 6); out[o + 3] = symbol(n, 0)
+                    i += 3
+                    o += 4
+                }
+                switch input.count - i {
+                case 1:
+                    let n = UInt32(input[i]) << 16
+                    out[o] = symbol(n, 18); out[o + 1] = symbol(n, 12); out[o + 2] = 0x3D; out[o + 3] = 0x3D
+                case 2:
+                    let n = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8
+                    out[o] = symbol(n, 18); out[o + 1] = symbol(n, 12); out[o + 2] = symbol(n, 6); out[o + 3] = 0x3D
+                default:
+                    break
+                }
+                return length
+            }
         }
-        switch input.count - i {
-        case 1:
-            let n = UInt32(input[i]) << 16
-            out += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], 0x3D, 0x3D]
-        case 2:
-            let n = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8
-            out += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], alphabet[Int(n >> 6 & 63)], 0x3D]
-        default:
-            break
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// Decodes padded or unpadded base64. nil for characters outside the alphabet, misplaced padding,

@@ -38,6 +38,38 @@ public enum Digest {
     }
 }
 
+/// An HMAC key prepared once for many messages. Signing every request with the same secret through the
+/// one-shot `Digest.hmacSHA1` redoes OpenSSL's algorithm fetch and key schedule each time; this keeps the keyed
+/// state and resets a context to it per message. Sendable: ossfs_hmac_key_mac is thread-safe (the keyed
+/// template is only read, its spare contexts are kept under a mutex).
+public final class HMACKey: @unchecked Sendable {
+    private let key: OpaquePointer
+    private let length: Int
+
+    public convenience init(sha1 key: some Collection<UInt8>) { self.init(OSSFS_DIGEST_SHA1, key) }
+    public convenience init(sha256 key: some Collection<UInt8>) { self.init(OSSFS_DIGEST_SHA256, key) }
+
+    private init(_ alg: ossfs_digest_alg, _ key: some Collection<UInt8>) {
+        guard let k = withBytes(key, { ossfs_hmac_key_new(alg, $0.baseAddress, $0.count) }) else {
+            preconditionFailure("OpenSSL HMAC key setup failed")
+        }
+        self.key = k
+        length = ossfs_digest_length(alg)
+    }
+
+    deinit { ossfs_hmac_key_free(key) }
+
+    /// The HMAC of `data`: the same bytes `Digest.hmacSHA1` / `hmacSHA256` give for this key.
+    public func authenticate(_ data: some Collection<UInt8>) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: length)
+        let rc = withBytes(data) { d in
+            out.withUnsafeMutableBufferPointer { ossfs_hmac_key_mac(key, d.baseAddress, d.count, $0.baseAddress!) }
+        }
+        precondition(rc == 0, "OpenSSL HMAC failed")
+        return out
+    }
+}
+
 /// Runs `body` over the bytes in place when the collection is contiguous, otherwise over a copy.
 func withBytes<R>(_ bytes: some Collection<UInt8>, _ body: (UnsafeRawBufferPointer) -> R) -> R {
     if let r = bytes.withContiguousStorageIfAvailable({ body(UnsafeRawBufferPointer($0)) }) { return r }

@@ -4,28 +4,61 @@ public enum HTTPDate {
     private static let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
     private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
+    private static let weekdayBytes: [UInt8] = Array("SunMonTueWedThuFriSat".utf8)
+    private static let monthBytes: [UInt8] = Array("JanFebMarAprMayJunJulAugSepOctNovDec".utf8)
+
     /// "Tue, 02 Jan 2024 03:04:05 GMT": the Date header and the V1 StringToSign.
     public static func rfc1123(_ seconds: Int64) -> String {
         let t = CivilTime(seconds)
-        let weekday = weekdays[Int(((t.days % 7) + 11) % 7)]   // 1970-01-01 was a Thursday
-        return "\(weekday), \(pad(t.day, 2)) \(months[t.month - 1]) \(pad(t.year, 4)) "
-            + "\(pad(t.hour, 2)):\(pad(t.minute, 2)):\(pad(t.second, 2)) GMT"
+        let weekday = Int(((t.days % 7) + 11) % 7)   // 1970-01-01 was a Thursday
+        guard (0...9999).contains(t.year) else {
+            return "\(weekdays[weekday]), \(pad(t.day, 2)) \(months[t.month - 1]) \(pad(t.year, 4)) "
+                + "\(pad(t.hour, 2)):\(pad(t.minute, 2)):\(pad(t.second, 2)) GMT"
+        }
+        // Every signed request formats one: write the 29 fixed-width bytes at once rather than interpolate.
+        return String(unsafeUninitializedCapacity: 29) { out in
+            var i = 0
+            func put(_ byte: UInt8) { out[i] = byte; i += 1 }
+            func name(_ table: [UInt8], _ index: Int) { for k in 0..<3 { put(table[index * 3 + k]) } }
+            func digits(_ value: Int, _ width: Int) {
+                var divisor = 1
+                for _ in 1..<width { divisor *= 10 }
+                while divisor > 0 { put(0x30 + UInt8(value / divisor % 10)); divisor /= 10 }
+            }
+            name(weekdayBytes, weekday); put(0x2C); put(0x20)
+            digits(t.day, 2); put(0x20); name(monthBytes, t.month - 1); put(0x20); digits(t.year, 4); put(0x20)
+            digits(t.hour, 2); put(0x3A); digits(t.minute, 2); put(0x3A); digits(t.second, 2)
+            for byte in " GMT".utf8 { put(byte) }
+            return i
+        }
     }
 
     /// Parses the RFC 1123 form ("GMT" or "UTC" zone). The weekday must be a valid name but is not
     /// cross-checked against the date, as HTTP servers commonly do.
     public static func parseRFC1123(_ s: String) -> Int64? {
-        let b = Array(s.utf8)
+        // Every HEAD and GET answer's Last-Modified comes here: read the bytes in place.
+        s.utf8.withContiguousStorageIfAvailable(parseRFC1123) ?? Array(s.utf8).withUnsafeBufferPointer(parseRFC1123)
+    }
+
+    private static func parseRFC1123(_ b: UnsafeBufferPointer<UInt8>) -> Int64? {
         guard b.count == 29, b[3] == 0x2C, b[4] == 0x20, b[7] == 0x20, b[11] == 0x20, b[16] == 0x20,
               b[19] == 0x3A, b[22] == 0x3A, b[25] == 0x20,
-              weekdays.contains(String(decoding: b[0..<3], as: UTF8.self)),
-              let monthIndex = months.firstIndex(of: String(decoding: b[8..<11], as: UTF8.self)),
+              nameIndex(weekdayBytes, b, at: 0) != nil, let monthIndex = nameIndex(monthBytes, b, at: 8),
               let day = digits(b, 5, 2), let year = digits(b, 12, 4),
               let hour = digits(b, 17, 2), let minute = digits(b, 20, 2), let second = digits(b, 23, 2)
         else { return nil }
-        let zone = String(decoding: b[26..<29], as: UTF8.self)
-        guard zone == "GMT" || zone == "UTC" else { return nil }
+        let zone = (b[26], b[27], b[28])
+        guard zone == (0x47, 0x4D, 0x54) || zone == (0x55, 0x54, 0x43) else { return nil }   // GMT, UTC
         return CivilTime.seconds(year: year, month: monthIndex + 1, day: day, hour: hour, minute: minute, second: second)
+    }
+
+    /// Which three-letter name of `table` (names back to back) the bytes at `at` spell, exactly.
+    private static func nameIndex(_ table: [UInt8], _ b: UnsafeBufferPointer<UInt8>, at: Int) -> Int? {
+        for i in 0..<(table.count / 3)
+            where table[i * 3] == b[at] && table[i * 3 + 1] == b[at + 1] && table[i * 3 + 2] == b[at + 2] {
+            return i
+        }
+        return nil
     }
 
     /// "20240102T030405Z": V4's x-oss-date.
@@ -86,7 +119,9 @@ public enum HTTPDate {
         return (seconds, nanoseconds)
     }
 
-    private static func digits(_ b: [UInt8], _ at: Int, _ count: Int) -> Int? {
+    private static func digits<Bytes: RandomAccessCollection<UInt8>>(_ b: Bytes, _ at: Int, _ count: Int) -> Int?
+        where Bytes.Index == Int
+    {
         guard at + count <= b.count else { return nil }
         var v = 0
         for c in b[at..<(at + count)] {

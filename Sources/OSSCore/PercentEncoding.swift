@@ -11,13 +11,18 @@ public enum PercentEncoding {
 
     /// RFC 3986: every byte outside A-Z a-z 0-9 - _ . ~ becomes %XX (upper hex); `/` kept when keepSlash.
     public static func encode(_ s: String, keepSlash: Bool) -> String {
+        let kept: (UInt8) -> Bool = { isUnreserved($0) || (keepSlash && $0 == 0x2F) }
+        // Most keys and query values need no escape at all: hand back the same string.
+        guard !s.utf8.allSatisfy(kept) else { return s }
         var out = [UInt8]()
-        out.reserveCapacity(s.utf8.count)
+        out.reserveCapacity(s.utf8.count + 16)
         for c in s.utf8 {
-            if isUnreserved(c) || (keepSlash && c == 0x2F) {
+            if kept(c) {
                 out.append(c)
             } else {
-                out += [0x25, upperHex[Int(c >> 4)], upperHex[Int(c & 0x0F)]]
+                out.append(0x25)
+                out.append(upperHex[Int(c >> 4)])
+                out.append(upperHex[Int(c & 0x0F)])
             }
         }
         return String(decoding: out, as: UTF8.self)

@@ -50,16 +50,28 @@ public enum ASCII {
     public static func equalIgnoringCase(_ a: String, _ b: String) -> Bool {
         let x = a.utf8, y = b.utf8
         guard x.count == y.count else { return false }
+        // Over the bytes in place when both strings have them (native and small strings do): a String's
+        // iterator costs several times more per byte, and every header lookup lands here.
+        if let equal = x.withContiguousStorageIfAvailable({ xs in
+            y.withContiguousStorageIfAvailable { ys in
+                for i in 0..<xs.count where lower(xs[i]) != lower(ys[i]) { return false }
+                return true
+            }
+        }), let equal { return equal }
         return x.elementsEqual(y) { lower($0) == lower($1) }
     }
 
     /// Whether `s` starts with `lowerPrefix` (given in lower case) ignoring ASCII case, without allocating.
     public static func hasPrefixIgnoringCase(_ s: String, _ lowerPrefix: String) -> Bool {
-        var bytes = s.utf8.makeIterator()
-        for expected in lowerPrefix.utf8 {
-            guard let byte = bytes.next(), lower(byte) == expected else { return false }
-        }
-        return true
+        let x = s.utf8, p = lowerPrefix.utf8
+        guard x.count >= p.count else { return false }
+        if let matches = x.withContiguousStorageIfAvailable({ xs in
+            p.withContiguousStorageIfAvailable { ps in
+                for i in 0..<ps.count where lower(xs[i]) != ps[i] { return false }
+                return true
+            }
+        }), let matches { return matches }
+        return zip(x, p).allSatisfy { lower($0) == $1 }
     }
 
     public static func lowercased(_ s: String) -> String {

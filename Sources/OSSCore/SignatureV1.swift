@@ -42,29 +42,48 @@ public enum SignatureV1 {
 
     /// `x-oss-*` headers, lower-cased, values trimmed, repeated names merged with commas, sorted by name.
     static func canonicalizedOSSHeaders(_ r: SignableRequest) -> String {
-        var merged: [String: String] = [:]
+        // A request carries a handful of headers: a list merged in place costs less than a dictionary.
+        var merged: [(name: String, value: String)] = []
         for (name, value) in r.headers where ASCII.hasPrefixIgnoringCase(name, "x-oss-") {
             let lower = ASCII.lowercased(name)
             let v = ASCII.trimmed(value)
-            merged[lower] = merged[lower].map { $0 + "," + v } ?? v
+            if let i = merged.firstIndex(where: { $0.name == lower }) {
+                merged[i].value += "," + v
+            } else {
+                merged.append((lower, v))
+            }
         }
-        return merged.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-            .map { $0 + ":" + merged[$0]! + "\n" }
-            .joined()
+        guard !merged.isEmpty else { return "" }
+        merged.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }   // names are unique now
+        var s = ""
+        for (name, value) in merged { s += name; s += ":"; s += value; s += "\n" }
+        return s
     }
 
     /// `date` is the Date header, the x-oss-date header when present, or a presigned URL's Expires.
     public static func stringToSign(_ r: SignableRequest, date: String) -> String {
         let md5 = r.header("Content-MD5").map(ASCII.trimmed) ?? ""
         let type = r.header("Content-Type").map(ASCII.trimmed) ?? ""
-        return ASCII.uppercased(r.method) + "\n" + md5 + "\n" + type + "\n" + date + "\n"
-            + canonicalizedOSSHeaders(r) + canonicalizedResource(r)
+        let parts = [ASCII.uppercased(r.method), "\n", md5, "\n", type, "\n", date, "\n",
+                     canonicalizedOSSHeaders(r), canonicalizedResource(r)]
+        var s = ""   // one allocation, where a chain of `+` makes one per step
+        s.reserveCapacity(parts.reduce(0) { $0 + $1.utf8.count })
+        for part in parts { s += part }
+        return s
     }
 
     /// Base64 of HMAC-SHA1(secret, stringToSign).
     public static func signature(secret: String, stringToSign: String) -> String {
         Base64.encode(Digest.hmacSHA1(key: secret.utf8, stringToSign.utf8))   // UTF-8 read in place
     }
+
+    /// Base64 of HMAC-SHA1 under a key prepared from the secret (`signingKey(secret:)`).
+    public static func signature(key: HMACKey, stringToSign: String) -> String {
+        Base64.encode(key.authenticate(stringToSign.utf8))
+    }
+
+    /// The HMAC key V1 signs with: the secret itself, prepared for reuse across requests.
+    public static func signingKey(secret: String) -> HMACKey { HMACKey(sha1: secret.utf8) }
 
     /// The date a V1 request signs: x-oss-date wins over Date (as the docs and SDKs have it).
     public static func signedDate(_ r: SignableRequest) -> String? {
@@ -82,12 +101,14 @@ public enum SignatureV1 {
     }
 
     /// Adds Date (RFC 1123 of `now`) unless present, x-oss-security-token when credentials have one,
-    /// and Authorization: OSS id:sig.
-    public static func sign(_ r: inout SignableRequest, credentials: Credentials, now: Int64) {
+    /// and Authorization: OSS id:sig. `key`, when given, must be `signingKey(secret:)` of these credentials'
+    /// secret (a client keeps one per secret); without it the secret is keyed afresh.
+    public static func sign(_ r: inout SignableRequest, credentials: Credentials, now: Int64, key: HMACKey? = nil) {
         if r.header("Date") == nil { r.setHeader("Date", HTTPDate.rfc1123(now)) }
         if let token = credentials.securityToken, !token.isEmpty { r.setHeader("x-oss-security-token", token) }
         let sts = stringToSign(r, date: signedDate(r)!)
-        let sig = signature(secret: credentials.accessKeySecret, stringToSign: sts)
+        let sig = key.map { signature(key: $0, stringToSign: sts) }
+            ?? signature(secret: credentials.accessKeySecret, stringToSign: sts)
         r.setHeader("Authorization", "OSS " + credentials.accessKeyID + ":" + sig)
     }
 

@@ -71,6 +71,14 @@ public enum SignatureV4 {
         return (kDate, kRegion, kProduct, Digest.hmacSHA256(key: kProduct, Array("aliyun_v4_request".utf8)))
     }
 
+    /// The signing key prepared for reuse: it changes only with the secret, the day and the region.
+    public static func preparedSigningKey(secret: String, date yyyymmdd: String, region: String) -> HMACKey {
+        HMACKey(sha256: signingKey(secret: secret, date: yyyymmdd, region: region))
+    }
+
+    /// The day (`yyyymmdd`, UTC) a request signed at `now` is scoped to.
+    public static func signingDay(_ now: Int64) -> String { String(HTTPDate.iso8601Basic(now).prefix(8)) }
+
     /// Lowercase hex of HMAC-SHA256(signingKey, stringToSign).
     public static func signature(signingKey: [UInt8], stringToSign: String) -> String {
         Hex.encode(Digest.hmacSHA256(key: signingKey, Array(stringToSign.utf8)))
@@ -84,9 +92,11 @@ public enum SignatureV4 {
             .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
 
-    /// Adds x-oss-date, x-oss-content-sha256: UNSIGNED-PAYLOAD, x-oss-security-token, Authorization.
+    /// Adds x-oss-date, x-oss-content-sha256: UNSIGNED-PAYLOAD, x-oss-security-token, Authorization. `key`, when
+    /// given, must be `preparedSigningKey` of these credentials' secret, `signingDay(now)` and `region` (a client
+    /// keeps one); without it the key is derived afresh.
     public static func sign(_ r: inout SignableRequest, credentials: Credentials, region: String, now: Int64,
-                            additionalHeaders: [String] = []) {
+                            additionalHeaders: [String] = [], key: HMACKey? = nil) {
         let isoDate = HTTPDate.iso8601Basic(now)
         let day = String(isoDate.prefix(8))
         r.setHeader("x-oss-date", isoDate)
@@ -96,8 +106,9 @@ public enum SignatureV4 {
         let credentialScope = scope(date: day, region: region)
         let sts = stringToSign(canonicalRequest: canonicalRequest(r, additionalHeaders: additional),
                                isoDate: isoDate, scope: credentialScope)
-        let sig = signature(signingKey: signingKey(secret: credentials.accessKeySecret, date: day, region: region),
-                            stringToSign: sts)
+        let sig = key.map { Hex.encode($0.authenticate(sts.utf8)) }
+            ?? signature(signingKey: signingKey(secret: credentials.accessKeySecret, date: day, region: region),
+                         stringToSign: sts)
         var value = algorithm + " Credential=" + credentials.accessKeyID + "/" + credentialScope
         if !additional.isEmpty { value += ",AdditionalHeaders=" + additional.joined(separator: ";") }
         value += ",Signature=" + sig

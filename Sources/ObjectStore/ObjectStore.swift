@@ -23,6 +23,19 @@ public struct ObjectKey: RawRepresentable, Hashable, Comparable, Sendable, Custo
 public struct ETag: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     public let rawValue: String
     public init(rawValue: String) {
+        // OSS ETags are ASCII, where a byte is a Character (CR LF aside, which is neither `W`, `/` nor `"`):
+        // strip by bytes in place, which skips the grapheme walk of `count`; anything else takes the Character path.
+        let stripped = rawValue.utf8.withContiguousStorageIfAvailable { b -> String? in
+            guard b.allSatisfy({ $0 < 0x80 }) else { return nil }
+            var lo = 0, hi = b.count
+            if hi >= 2, b[0] == 0x57, b[1] == 0x2F { lo = 2 }   // W/
+            if hi - lo >= 2, b[lo] == 0x22, b[hi - 1] == 0x22 { lo += 1; hi -= 1 }
+            return String(decoding: UnsafeBufferPointer(rebasing: b[lo..<hi]), as: UTF8.self)
+        }
+        if let stripped, let stripped {
+            self.rawValue = stripped
+            return
+        }
         var v = Substring(rawValue)
         if v.hasPrefix("W/") { v = v.dropFirst(2) }
         if v.count >= 2, v.first == "\"", v.last == "\"" { v = v.dropFirst().dropLast() }

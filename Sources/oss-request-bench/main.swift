@@ -4,7 +4,8 @@
 // figures to compare, never test assertions.
 //
 // Usage: OSS_ACCESS_KEY_ID=.. OSS_ACCESS_KEY_SECRET=.. oss-request-bench URL BUCKET [head|get] [N] [K] [T]
-// (T: curl I/O threads, default 1).
+// (T: curl I/O threads, default 1). OSS_REQUEST_BENCH_SIGNING=v1 (default: what ossfs's sigv1 mounts use) or v4
+// (region OSS_REQUEST_BENCH_REGION, default cn-hangzhou like oss-local's).
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -42,6 +43,13 @@ guard let id = environment["OSS_ACCESS_KEY_ID"], let secret = environment["OSS_A
     fail("set OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET")
 }
 
+let signing: SignatureVersionChoice
+switch environment["OSS_REQUEST_BENCH_SIGNING"] ?? "v1" {
+case "v1": signing = .v1
+case "v4": signing = .v4
+default: fail("OSS_REQUEST_BENCH_SIGNING must be v1 or v4")
+}
+
 let endpoint: Endpoint
 do { endpoint = try Endpoint(parsing: arguments[1]) } catch { fail("\(error)") }
 let client: OSSClient
@@ -49,6 +57,8 @@ do {
     let credentials = StaticCredentialsProvider(Credentials(accessKeyID: id, accessKeySecret: secret))
     var configuration = ClientConfiguration(endpoint: endpoint, bucket: arguments[2])
     configuration.transportThreads = ioThreads
+    configuration.signatureVersion = signing
+    if signing == .v4 { configuration.region = environment["OSS_REQUEST_BENCH_REGION"] ?? "cn-hangzhou" }
     client = try OSSClient(configuration: configuration, credentials: credentials)
 } catch { fail("\(error)") }
 
@@ -87,7 +97,7 @@ do {
     try await run(total)
     let cpu = cpuSeconds() - cpu0, wall = wallSeconds() - wall0
     let rate = Int(Double(total) / wall), micros = Int(cpu / Double(total) * 1e6)
-    print("\(operation): \(total) requests, \(inFlight) in flight, \(ioThreads) I/O threads: \(rate) requests/s, client CPU \(micros) us/request "
+    print("\(operation) (\(signing.rawValue)): \(total) requests, \(inFlight) in flight, \(ioThreads) I/O threads: \(rate) requests/s, client CPU \(micros) us/request "
         + "(\(Int(cpu * 1000)) ms CPU, \(Int(wall * 1000)) ms wall)")
 } catch {
     fail("\(error)")

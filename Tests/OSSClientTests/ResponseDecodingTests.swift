@@ -321,6 +321,38 @@ private func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
         #expect(m.symlinkTarget == nil)
     }
 
+    /// The one-pass reader must give what looking each header up by name gives: first value of a name in any
+    /// case, numbers with spaces around them, user metadata by lower-cased name (last value wins).
+    @Test func onePassReadingMatchesLookupByName() {
+        let h = HTTPHeaders([
+            ("x-oss-request-id", "RID"), ("etag", "\"first\""), ("ETag", "\"second\""),
+            ("CONTENT-LENGTH", " 12\t"), ("Content-Length", "13"), ("content-range", "bytes 0-11/ 4096 "),
+            ("Last-Modified", "Tue, 02 Jan 2024 03:04:05 GMT"), ("X-OSS-Object-Type", "Appendable"),
+            ("x-oss-object-type", "Normal"), ("X-Oss-Hash-Crc64ecma", " 42 "), ("x-oss-storage-class", "IA"),
+            ("X-OSS-Meta-Mode", "1"), ("x-oss-meta-mode", "2"), ("x-oss-meta-", "empty"), ("X-OSS-META-UID", "0"),
+            ("x-oss-next-append-position", "12"), ("X-OSS-Restore", "ongoing-request=\"false\""),
+            ("x-oss-symlink-target", "a%2Fb"), ("x-oss-symlink-TARGET", "other"), ("Content-Type", "text/plain"),
+        ])
+        let m = ResponseHeaders.metadata(key: "k", h)
+        #expect(m.etag.rawValue == "first" && m.size == 4096 && m.crc64 == 42 && m.objectType == .appendable)
+        #expect(m.lastModified == Timestamp(seconds: 1_704_164_645) && m.storageClass == .infrequentAccess)
+        #expect(m.userMetadata == ["mode": "2", "": "empty", "uid": "0"])
+        #expect(m.nextAppendPosition == 12 && m.restore == "ongoing-request=\"false\"")
+        #expect(m.symlinkTarget == "a/b" && m.contentType == "text/plain")
+        var unranged = h.entries
+        unranged.removeAll { $0.name == "content-range" }
+        #expect(ResponseHeaders.metadata(key: "k", HTTPHeaders(unranged)).size == 12)
+        #expect(ResponseHeaders.metadata(key: "k", HTTPHeaders([("Content-Length", "x")])).size == 0)
+    }
+
+    @Test func etagLosesQuotesAndWeakMarkOnly() {
+        let cases: [(String, String)] = [
+            ("\"ABC\"", "ABC"), ("W/\"ABC\"", "ABC"), ("ABC", "ABC"), ("\"", "\""), ("\"\"", ""), ("W/", ""),
+            ("\"AB", "\"AB"), ("w/\"A\"", "w/\"A\""), ("\"é\"", "é"), ("W/\"目-2\"", "目-2"), ("\"e\u{301}", "\"e\u{301}"),
+        ]
+        for (raw, expected) in cases { #expect(ETag(raw).rawValue == expected, "\(raw)") }
+    }
+
     @Test func rangedAnswerReportsWholeSizeAndSymlinkTargetIsDecoded() {
         let h = HTTPHeaders([("Content-Length", "10"), ("Content-Range", "bytes 0-9/1000"),
                              ("x-oss-object-type", "Symlink"), ("x-oss-symlink-target", "dir%2Fa%20b")])

@@ -26,6 +26,39 @@ private func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
                 == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
     }
 
+    @Test func preparedHMACKeyMatchesOneShot() {
+        // RFC 2202 / RFC 4231 test case 2, then a key longer than a block (hashed first), an empty key and message.
+        let jefe1 = HMACKey(sha1: bytes("Jefe")), jefe256 = HMACKey(sha256: bytes("Jefe"))
+        let data = bytes("what do ya want for nothing?")
+        for _ in 0..<2 {   // the keyed state is copied, never used up
+            #expect(Hex.encode(jefe1.authenticate(data)) == "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79")
+            #expect(Hex.encode(jefe256.authenticate(data))
+                    == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+        }
+        let long = [UInt8](repeating: 0xAA, count: 80)
+        #expect(Hex.encode(HMACKey(sha1: long).authenticate(bytes("Test Using Larger Than Block-Size Key - Hash Key First")))
+                == "aa4ae5e15272d00e95705637ce8a3b55ed402112")
+        let messages = [[UInt8](), bytes("x"), [UInt8](repeating: 7, count: 1000)]
+        for key in [[UInt8](), bytes("secret"), long] {
+            for m in messages {
+                #expect(HMACKey(sha1: key).authenticate(m) == Digest.hmacSHA1(key: key, m))
+                #expect(HMACKey(sha256: key).authenticate(m) == Digest.hmacSHA256(key: key, m))
+            }
+        }
+    }
+
+    @Test func preparedHMACKeyIsSharedAcrossThreads() async {
+        let key = HMACKey(sha1: bytes("secret"))
+        let expected = (0..<64).map { Digest.hmacSHA1(key: bytes("secret"), bytes("message \($0)")) }
+        let results = await withTaskGroup(of: (Int, [UInt8]).self) { group in
+            for i in 0..<64 { group.addTask { (i, key.authenticate(bytes("message \(i)"))) } }
+            var out = [[UInt8]](repeating: [], count: 64)
+            for await (i, mac) in group { out[i] = mac }
+            return out
+        }
+        #expect(results == expected)
+    }
+
     @Test func md5StreamMatchesOneShot() {
         var rng = SplitMix64(state: 7)
         let data = (0..<100_000).map { _ in UInt8.random(in: 0...255, using: &rng) }

@@ -7,6 +7,9 @@ import Testing
         #expect(HTTPDate.rfc1123(0) == "Thu, 01 Jan 1970 00:00:00 GMT")
         #expect(HTTPDate.rfc1123(1_672_223_261) == "Wed, 28 Dec 2022 10:27:41 GMT")
         #expect(HTTPDate.rfc1123(951_782_400) == "Tue, 29 Feb 2000 00:00:00 GMT")
+        // The last second the fixed-width writer handles, and the first one past it (interpolated as before).
+        #expect(HTTPDate.rfc1123(253_402_300_799) == "Fri, 31 Dec 9999 23:59:59 GMT")
+        #expect(HTTPDate.rfc1123(253_402_300_800) == "Sat, 01 Jan 10000 00:00:00 GMT")
         #expect(HTTPDate.parseRFC1123("Tue, 02 Jan 2024 03:04:05 GMT") == 1_704_164_645)
     }
 

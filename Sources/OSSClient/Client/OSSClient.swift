@@ -163,8 +163,9 @@ public final class OSSClient: ObjectStore {
         if case .stream(let sink) = request.response { try sink.reset() }
     }
 
-    private func logRequest(_ http: HTTPRequest, outcome: String, millis: UInt64, retry: Int) {
-        log(.debug, "\(http.method) \(Redaction.url(http.url)) -> \(outcome) in \(millis) ms"
+    /// `outcome` is built only when the line is logged: every request passes here, few are logged.
+    private func logRequest(_ http: HTTPRequest, outcome: @autoclosure () -> String, millis: UInt64, retry: Int) {
+        log(.debug, "\(http.method) \(Redaction.url(http.url)) -> \(outcome()) in \(millis) ms"
             + (retry > 0 ? " (retry \(retry))" : "") + " [\(Redaction.headers(http.headers))]")
     }
 

@@ -8,16 +8,30 @@ struct RequestBuilder: Sendable {
     let bucket: String
     let pathStyle: Bool
     let signing: ResolvedSigning
+    /// Shared by copies of this builder: one prepared key per client.
+    let signingKeys = SigningKeyCache()
+    /// `scheme://[bucket.]host[:port]/[bucket/]`: the same for every request, so built once.
+    private let urlPrefix: String
+
+    init(endpoint: Endpoint, bucket: String, pathStyle: Bool, signing: ResolvedSigning) {
+        self.endpoint = endpoint
+        self.bucket = bucket
+        self.pathStyle = pathStyle
+        self.signing = signing
+        var prefix = endpoint.scheme.rawValue + "://" + endpoint.authority(bucket: pathStyle ? nil : bucket) + "/"
+        if pathStyle { prefix += PercentEncoding.encode(bucket, keepSlash: false) + "/" }
+        urlPrefix = prefix
+    }
 
     /// `scheme://[bucket.]host[:port]/[bucket/]key?query`, keys percent-encoded with `/` kept.
     func url(key: String?, query: [(name: String, value: String?)]) -> String {
-        var s = endpoint.scheme.rawValue + "://"
-        s += endpoint.authority(bucket: pathStyle ? nil : bucket)
-        s += "/"
-        if pathStyle { s += PercentEncoding.encode(bucket, keepSlash: false) + "/" }
-        if let key { s += PercentEncoding.encode(key, keepSlash: true) }
+        let path = key.map { PercentEncoding.encode($0, keepSlash: true) } ?? ""
         let q = Self.encodeQuery(query)
-        if !q.isEmpty { s += "?" + q }
+        var s = ""
+        s.reserveCapacity(urlPrefix.utf8.count + path.utf8.count + (q.isEmpty ? 0 : 1 + q.utf8.count))
+        s += urlPrefix
+        s += path
+        if !q.isEmpty { s += "?"; s += q }
         return s
     }
 
@@ -31,7 +45,9 @@ struct RequestBuilder: Sendable {
     }
 
     func signable(_ r: APIRequest) -> SignableRequest {
-        SignableRequest(method: r.method, bucket: bucket, key: r.key, query: r.query, headers: r.headers)
+        var headers = r.headers
+        headers.reserveCapacity(headers.count + 4)   // the signer adds Date or x-oss-date(s), a token, Authorization
+        return SignableRequest(method: r.method, bucket: bucket, key: r.key, query: r.query, headers: headers)
     }
 
     /// The wire request, signed with `credentials` at `now` (server-corrected seconds).
@@ -40,8 +56,16 @@ struct RequestBuilder: Sendable {
     {
         var s = signable(r)
         switch signing {
-        case .v1: SignatureV1.sign(&s, credentials: credentials, now: now)
-        case .v4(let region): SignatureV4.sign(&s, credentials: credentials, region: region, now: now)
+        case .v1:
+            let secret = credentials.accessKeySecret
+            let key = signingKeys.key(secret: secret, scope: "") { SignatureV1.signingKey(secret: secret) }
+            SignatureV1.sign(&s, credentials: credentials, now: now, key: key)
+        case .v4(let region):
+            let secret = credentials.accessKeySecret, day = SignatureV4.signingDay(now)
+            let key = signingKeys.key(secret: secret, scope: day + "/" + region) {
+                SignatureV4.preparedSigningKey(secret: secret, date: day, region: region)
+            }
+            SignatureV4.sign(&s, credentials: credentials, region: region, now: now, key: key)
         }
         return HTTPRequest(
             method: r.method, url: url(key: r.key, query: r.query), headers: s.headers, body: r.body,

@@ -26,6 +26,9 @@ final class CurlTransfer: @unchecked Sendable {
     /// Why a callback stopped the transfer, when it did.
     private var callbackFailure: TransportError?
 
+    /// Room for the headers of a typical OSS answer (a HEAD carries about 15), so the list is allocated once.
+    static let expectedHeaderCount = 24
+
     /// Error bodies are small XML documents; a bigger one is cut (and then decoded as malformed).
     static let errorBodyLimit = 1 << 20
 
@@ -57,7 +60,9 @@ final class CurlTransfer: @unchecked Sendable {
         var rc = CURLE_OK
         func set(_ r: CURLcode) { if rc == CURLE_OK { rc = r } }
 
-        set(ossfs_curl_easy_setopt_string(easy, CURLOPT_URL, request.url))
+        // withCString hands curl (which copies) the string's own bytes; passing a String where a C string is
+        // expected makes an array copy first, and every request passes its URL and each header line.
+        request.url.withCString { set(ossfs_curl_easy_setopt_string(easy, CURLOPT_URL, $0)) }
         set(ossfs_curl_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1))
         set(ossfs_curl_easy_setopt_ptr(easy, CURLOPT_PRIVATE, me))
         set(ossfs_curl_easy_setopt_ptr(easy, CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(errorBuffer)))
@@ -101,7 +106,7 @@ final class CurlTransfer: @unchecked Sendable {
         set(ossfs_curl_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, options.verifyTLS ? 2 : 0))
         if let caFile = options.caFile { set(ossfs_curl_easy_setopt_string(easy, CURLOPT_CAINFO, caFile)) }
         if !options.userAgent.isEmpty {
-            set(ossfs_curl_easy_setopt_string(easy, CURLOPT_USERAGENT, options.userAgent))
+            options.userAgent.withCString { set(ossfs_curl_easy_setopt_string(easy, CURLOPT_USERAGENT, $0)) }
         }
         // Proxies: curl reads http_proxy/HTTPS_PROXY/NO_PROXY from the environment unless told otherwise.
         if request.bypassProxy {
@@ -121,7 +126,8 @@ final class CurlTransfer: @unchecked Sendable {
         var list: UnsafeMutablePointer<curl_slist>? = nil
         for (name, value) in request.headers {
             // "Name;" is curl's way to send a header with an empty value; "Name:" would delete it.
-            list = curl_slist_append(list, value.isEmpty ? "\(name);" : "\(name): \(value)")
+            let line = value.isEmpty ? name + ";" : name + ": " + value
+            list = line.withCString { curl_slist_append(list, $0) }
         }
         // Never let curl invent a Content-Type (it would not be signed) or wait for 100-continue.
         if request.header("Content-Type") == nil { list = curl_slist_append(list, "Content-Type:") }
@@ -143,6 +149,7 @@ final class CurlTransfer: @unchecked Sendable {
             // A new status line (100 Continue, or a resend): start over.
             status = Self.statusCode(line)
             headers = HTTPHeaders()
+            headers.reserveCapacity(Self.expectedHeaderCount)
             return
         }
         guard let colon = line.firstIndex(of: 0x3A) else { return }
@@ -154,7 +161,7 @@ final class CurlTransfer: @unchecked Sendable {
         let value = String(decoding: UnsafeRawBufferPointer(rebasing: line[valueStart...]), as: UTF8.self)
         headers.add(name, value)
         // A collected body of announced length lands in one allocation, not in a doubling array.
-        if isSuccess, case .collect(let limit) = request.response, name.lowercased() == "content-length",
+        if isSuccess, case .collect(let limit) = request.response, ASCII.equalIgnoringCase(name, "content-length"),
            let length = Int(value), length > 0, length <= limit
         {
             collected.reserveCapacity(length)

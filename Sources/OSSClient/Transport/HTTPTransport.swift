@@ -79,6 +79,7 @@ public struct HTTPHeaders: Sendable, Sequence {
     public private(set) var entries: [(name: String, value: String)]
     public init(_ entries: [(name: String, value: String)] = []) { self.entries = entries }
     public mutating func add(_ name: String, _ value: String) { entries.append((name, value)) }
+    public mutating func reserveCapacity(_ count: Int) { entries.reserveCapacity(count) }
     /// The first value of `name`, any case.
     public subscript(_ name: String) -> String? {
         entries.first { ASCII.equalIgnoringCase($0.name, name) }?.value
