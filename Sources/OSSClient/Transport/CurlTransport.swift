@@ -45,7 +45,9 @@ private let curlGlobalInit: CURLcode = curl_global_init(Int(CURL_GLOBAL_ALL))
 
 /// HTTP over libcurl's multi interface: requests run on a few dedicated I/O threads (epoll and
 /// curl_multi_socket_action, so each wake-up costs only the sockets that are ready), so hundreds can be in
-/// flight without a thread each, and connections are reused from each multi handle's cache.
+/// flight without a thread each, and connections are reused from each multi handle's cache. A request sent
+/// from a thread that `BlockingCaller` marks (a FUSE worker) is carried out there instead, up to
+/// `maxCallerTransfers` at once.
 public final class CurlTransport: HTTPTransport {
     private let loops: [CurlMultiLoop]
     private let options: CurlTransportOptions
