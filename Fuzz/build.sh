@@ -56,7 +56,7 @@ build_decoders() {
     objectstore; osscore
     # the decoders and the value types they fill; `@testable import` reaches their internal API
     module OSSClient Sources/OSSClient/Client/ResponseDecoders.swift Sources/OSSClient/Client/ErrorDecoder.swift \
-        Sources/OSSClient/Client/ListResults.swift Sources/OSSClient/Client/ResponseHeaders.swift Sources/OSSClient/Client/StringTrimming.swift Sources/OSSClient/Logging/Redaction.swift \
+        Sources/OSSClient/Client/ListResults.swift Sources/OSSClient/Client/ResponseHeaders.swift Sources/OSSClient/Client/ObjectHeaderFields.swift Sources/OSSClient/Client/StringTrimming.swift Sources/OSSClient/Logging/Redaction.swift \
         Sources/OSSClient/Transport/HTTPTransport.swift
     link fuzz-decoders -lOSSClient -lOSSCore -lObjectStore "$OUT/ccrypto.o" "$OUT/ccrc64.o"
 }
