@@ -351,3 +351,32 @@ func poolDrains(_ fs: Filesystem) async -> Bool {
         await t.fs.release(h)
     }
 }
+
+@Suite struct ChunkPoolTests {
+    /// Buffers on both sides of the heap/mmap boundary, and full chunks kept for reuse, are writable, counted
+    /// against the budget and all given back (a buffer released by the wrong allocator would crash here).
+    @Test func smallAndLargeBuffersComeBackToAnIdlePool() {
+        let chunk = 1 << 20
+        let pool = ChunkPool(limit: 3 << 20, chunkSize: chunk)
+        pool.join()
+        var held: [ChunkMemory] = []
+        for length in [1, 4096, ChunkPool.heapLimit, ChunkPool.heapLimit + 1, chunk, chunk] {
+            guard let m = pool.acquire(length) else {
+                Issue.record("no buffer of \(length) bytes within the budget")
+                return
+            }
+            m.bytes.initializeMemory(as: UInt8.self, repeating: 0xA5)
+            #expect(m.bytes.count == length)
+            held.append(m)
+        }
+        let total = UInt64(held.reduce(0) { $0 + $1.bytes.count })
+        #expect(pool.inUse == total)
+        #expect(pool.acquire(chunk) == nil, "the budget holds")
+        held.removeLast()   // a full chunk goes to the free list while another is still held
+        #expect(pool.mapped == total)
+        pool.leave()
+        held = []
+        #expect(pool.inUse == 0)
+        #expect(pool.mapped == 0, "an idle pool gives every buffer back")
+    }
+}

@@ -18,8 +18,10 @@ final class ChunkMemory: @unchecked Sendable {
 
 /// The memory every sequential reader of the mount shares for read-ahead (`direct_read_prefetch_limit=`):
 /// a budget in bytes, and a free list of full-size chunk buffers kept mapped while readers stream, so a
-/// 1 GiB read does not map, fault in and unmap a fresh buffer for every chunk. Buffers are mmap'd directly:
-/// malloc would keep freed 8 MiB blocks in its heap and the process's RSS would not follow the budget.
+/// 1 GiB read does not map, fault in and unmap a fresh buffer for every chunk. Large buffers are mmap'd
+/// directly: malloc would keep freed 8 MiB blocks in its heap and the process's RSS would not follow the
+/// budget. Small ones (a small file's whole body, fetched by its lookup) come from malloc: a map and unmap
+/// per file cost two system calls, a page fault and, with several threads, a TLB shootdown on every core.
 /// When no reader holds a chunk the free list is unmapped too. LOCK ORDER: leaf.
 final class ChunkPool: Sendable {
     let limit: UInt64
@@ -49,10 +51,10 @@ final class ChunkPool: Sendable {
             while !s.free.isEmpty, s.used + UInt64(s.free.count * chunkSize) > limit { unmap.append(s.free.removeLast()) }
             return .some(nil)
         }
-        for u in unmap { munmap(u.baseAddress, u.count) }
+        for u in unmap { Self.release(u) }
         guard let reused else { return nil }
         if let b = reused { return ChunkMemory(bytes: b, pool: self) }
-        guard let b = Self.map(length) else {
+        guard let b = Self.allocate(length) else {
             state.withLock { $0.used -= UInt64(length) }
             return nil
         }
@@ -73,7 +75,7 @@ final class ChunkPool: Sendable {
             }
             return [b]
         }
-        for u in unmap { munmap(u.baseAddress, u.count) }
+        for u in unmap { Self.release(u) }
     }
 
     /// Bytes handed out and not yet recycled.
@@ -89,9 +91,21 @@ final class ChunkPool: Sendable {
         return limit / UInt64(readers)
     }
 
-    private static func map(_ length: Int) -> UnsafeMutableRawBufferPointer? {
+    /// Buffers up to this size come from malloc (below glibc's smallest mmap threshold, 128 KiB, they stay in
+    /// its heap); larger ones are mapped. `release` tells them apart by the same rule.
+    static let heapLimit = 128 << 10
+
+    private static func allocate(_ length: Int) -> UnsafeMutableRawBufferPointer? {
+        if length <= heapLimit {
+            guard let p = malloc(length) else { return nil }
+            return UnsafeMutableRawBufferPointer(start: p, count: length)
+        }
         let p = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
         guard let p, p != MAP_FAILED else { return nil }
         return UnsafeMutableRawBufferPointer(start: p, count: length)
+    }
+
+    private static func release(_ b: UnsafeMutableRawBufferPointer) {
+        if b.count <= heapLimit { free(b.baseAddress) } else { munmap(b.baseAddress, b.count) }
     }
 }
