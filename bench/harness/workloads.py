@@ -246,12 +246,15 @@ def small_files():
         values = {"small_create": raw.batch_seconds(raw.put_requests(ctx.signed, keys, body), c, ctx.timeout),
                   "small_read": raw.batch_seconds(raw.get_requests(ctx.signed, keys), c, ctx.timeout),
                   "small_delete": raw.batch_seconds(raw.delete_requests(ctx.signed, keys), c, ctx.timeout)}
-        # For scale: cp -r and rm -r work one file at a time, and a close (durable upload) or an unlink (a real
-        # DELETE) cannot return before its request is answered, so one request in flight is their floor.
+        # For scale: cp -r, cat and rm -r work one file at a time, and a close (durable upload), a read of a file
+        # nobody has fetched (its bytes) or an unlink (a real DELETE) cannot return before its request is
+        # answered, so one request in flight is their floor.
         keys = [f"small-raw-serial/f{i:04d}" for i in range(ctx.sizes.small_count)]
-        ctx.extra["small_raw_one_in_flight_s"] = {
-            "put": round(raw.batch_seconds(raw.put_requests(ctx.signed, keys, body), 1, ctx.timeout), 3),
-            "delete": round(raw.batch_seconds(raw.delete_requests(ctx.signed, keys), 1, ctx.timeout), 3)}
+        put = raw.batch_seconds(raw.put_requests(ctx.signed, keys, body), 1, ctx.timeout)
+        get = raw.batch_seconds(raw.get_requests(ctx.signed, keys), 1, ctx.timeout)
+        delete = raw.batch_seconds(raw.delete_requests(ctx.signed, keys), 1, ctx.timeout)
+        ctx.extra["small_raw_one_in_flight_s"] = {"put": round(put, 3), "get": round(get, 3),
+                                                  "delete": round(delete, 3)}
         return values
 
     note = "cp -r from tmpfs / cat after a remount / rm -r; raw: curl --parallel PUT/GET/DELETE, 16 in flight"
