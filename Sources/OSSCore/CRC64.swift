@@ -29,6 +29,9 @@ public enum CRC64 {
     /// length its set-up and final reduction cost more than the table loop saves.
     static let clmulMinimumLength = 64
     static let clmulAvailable: Bool = ossfs_crc64_clmul_available()
+    /// VPCLMULQDQ folds two blocks per instruction on 256-bit registers: about twice the 128-bit rate on Zen 3.
+    /// Its entry point keeps inputs under 128 bytes, where the wide set-up does not pay, on the 128-bit path.
+    static let vpclmulAvailable: Bool = ossfs_crc64_vpclmul_available()
 
     /// Continues `crc` (a previous result, 0 to start) over `bytes`, reading them in place.
     public static func update(_ crc: UInt64, _ bytes: UnsafeRawBufferPointer) -> UInt64 {
@@ -37,7 +40,8 @@ public enum CRC64 {
         var p = base
         var remaining = bytes.count
         if remaining >= clmulMinimumLength && clmulAvailable {
-            register = ossfs_crc64_clmul_blocks(register, p, remaining)
+            register = vpclmulAvailable
+                ? ossfs_crc64_vpclmul_blocks(register, p, remaining) : ossfs_crc64_clmul_blocks(register, p, remaining)
             p += remaining & ~15
             remaining &= 15
         }

@@ -100,6 +100,13 @@ private func randomBytes(_ count: Int, _ rng: inout SplitMix64) -> [UInt8] {
     return bytes
 }
 
+/// CRC64.update with the blocks forced through the 256-bit entry point at every length of 16 or more.
+private func updateWide(_ crc: UInt64, _ bytes: UnsafeRawBufferPointer) -> UInt64 {
+    guard bytes.count >= 16 else { return CRC64.updateWithTables(crc, bytes) }
+    let register = ossfs_crc64_vpclmul_blocks(~crc, bytes.baseAddress!, bytes.count)
+    return CRC64.updateWithTables(~register, UnsafeRawBufferPointer(rebasing: bytes[(bytes.count & ~15)...]))
+}
+
 @Suite struct CRC64FoldingTests {
     @Test func foldingConstantsAreDerivedFromThePolynomial() {
         let folds: [(distance: Int, hi: UInt64, lo: UInt64)] = [
@@ -112,6 +119,7 @@ private func randomBytes(_ count: Int, _ rng: inout SplitMix64) -> [UInt8] {
             (256, OSSFS_CRC64_FOLD_256_HI, OSSFS_CRC64_FOLD_256_LO),
             (128, OSSFS_CRC64_FOLD_128_HI, OSSFS_CRC64_FOLD_128_LO),
         ]
+        // The 256-bit lanes need no others: four ymm lanes fold by 1024, merge by 512 and 256, and hand over by 128.
         for fold in folds {
             #expect(fold.hi == xPowerModP(fold.distance + 63), "distance \(fold.distance)")
             #expect(fold.lo == xPowerModP(fold.distance - 1), "distance \(fold.distance)")
@@ -134,6 +142,57 @@ private func randomBytes(_ count: Int, _ rng: inout SplitMix64) -> [UInt8] {
                 ~CRC64.updateWithTables(~register, UnsafeRawBufferPointer(rebasing: $0[0..<(blocks * 16)]))
             }
             #expect(folded == table, "blocks \(blocks)")
+        }
+    }
+
+    @Test(.enabled(if: CRC64.vpclmulAvailable, "this CPU lacks VPCLMULQDQ or AVX2: the 256-bit path is untested"))
+    func wideBlocksMatchTablesFromAnyRegister() {
+        var rng = SplitMix64(state: 11)
+        for blocks in 1...80 {
+            let data = randomBytes(blocks * 16 + Int(rng.next() % 16), &rng)
+            let register = rng.next()
+            let wide = data.withUnsafeBytes { ossfs_crc64_vpclmul_blocks(register, $0.baseAddress!, $0.count) }
+            let narrow = data.withUnsafeBytes { ossfs_crc64_clmul_blocks(register, $0.baseAddress!, $0.count) }
+            let table = data.withUnsafeBytes {
+                ~CRC64.updateWithTables(~register, UnsafeRawBufferPointer(rebasing: $0[0..<(blocks * 16)]))
+            }
+            #expect(wide == table, "blocks \(blocks)")
+            #expect(wide == narrow, "blocks \(blocks)")
+        }
+    }
+
+    @Test(.enabled(if: CRC64.vpclmulAvailable, "this CPU lacks VPCLMULQDQ or AVX2: the 256-bit path is untested"))
+    func wideEveryLengthUpTo600AtEveryMisalignmentMatchesTables() {
+        var rng = SplitMix64(state: 0x256)
+        let data = randomBytes(600 + 16, &rng)
+        data.withUnsafeBytes { all in
+            for offset in 0..<16 {
+                for length in 0...600 {
+                    let slice = UnsafeRawBufferPointer(rebasing: all[offset..<(offset + length)])
+                    let start = rng.next()
+                    let expected = CRC64.updateWithTables(start, slice)
+                    #expect(updateWide(start, slice) == expected, "offset \(offset) length \(length)")
+                    #expect(CRC64.update(start, slice) == expected, "offset \(offset) length \(length)")
+                }
+            }
+        }
+    }
+
+    @Test(.enabled(if: CRC64.vpclmulAvailable, "this CPU lacks VPCLMULQDQ or AVX2: the 256-bit path is untested"))
+    func wideLargeLengthsAtEveryMisalignmentMatchTables() {
+        var rng = SplitMix64(state: 0x2560)
+        let lengths = [4096, (64 << 10) + 13, (1 << 20) + 7, 8 << 20]
+        let data = randomBytes((8 << 20) + 16, &rng)
+        data.withUnsafeBytes { all in
+            for length in lengths {
+                for offset in 0..<16 {
+                    let slice = UnsafeRawBufferPointer(rebasing: all[offset..<(offset + length)])
+                    let start = rng.next()
+                    let expected = CRC64.updateWithTables(start, slice)
+                    #expect(updateWide(start, slice) == expected, "offset \(offset) length \(length)")
+                    #expect(CRC64.update(start, slice) == expected, "offset \(offset) length \(length)")
+                }
+            }
         }
     }
 
@@ -210,6 +269,12 @@ private func randomBytes(_ count: Int, _ rng: inout SplitMix64) -> [UInt8] {
         }
         rate("tables", rounds: 16) { CRC64.updateWithTables(0, $0) }
         rate("update", rounds: 256) { CRC64.update(0, $0) }
+        if CRC64.clmulAvailable {
+            rate("128-bit blocks", rounds: 256) { ossfs_crc64_clmul_blocks(0, $0.baseAddress!, $0.count) }
+        }
+        if CRC64.vpclmulAvailable {
+            rate("256-bit blocks", rounds: 256) { ossfs_crc64_vpclmul_blocks(0, $0.baseAddress!, $0.count) }
+        }
         func perCall(_ label: String, calls: Int, _ body: (UInt64, UInt64) -> UInt64) {
             var sink: UInt64 = 0
             let start = cpuNanoseconds()
