@@ -134,7 +134,7 @@ extension Filesystem {
         let info = OSSFS1Metadata.decodeObject(m, defaults: defaults)
         guard info.kind == .regular, info.symlinkForm == nil else { return nil }
         cache.put(path, info)
-        let chunk = FetchedChunk(memory: memory, count: sink.count, crc: sink.crc64(), objectCRC: m.crc64)
+        let chunk = FetchedChunk(memory: memory, count: sink.count, crc: sink.crc, objectCRC: m.crc64)
         return (info, OpenedHead(etag: m.etag, chunk: chunk))
     }
 
