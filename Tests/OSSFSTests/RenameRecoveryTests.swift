@@ -1,3 +1,4 @@
+import Foundation
 import ObjectStore
 import ObjectStoreTesting
 import OSSCore
@@ -191,5 +192,35 @@ import Testing
         try await t.fs.rename(parent: .root, name: "a", newParent: .root, newName: "c", flags: .none)
         #expect(t.memory.keys == ["b", "c"])
         #expect(t.fs.area?.renameRecords().isEmpty == true)
+    }
+}
+
+/// The rename record's progress notes rewrite the whole record; they must not come every few copies of a big
+/// directory (that made renaming n objects O(n²) in encoding work).
+@Suite struct RenameJournalNoteTests {
+    @Test func progressIsNotedAboutFourTimesWhateverTheDirectorySize() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ossfs-notes-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let area = try StagingArea(root: root, identity: "bucket:/", space: SpaceGuard(ensureFree: 0))
+        defer { area.release() }
+        let count = 400
+        let journal = RenameJournal(area: area, record: RenameRecord(
+            sourcePrefix: "a/", destinationPrefix: "b/", phase: .copying,
+            sources: (0..<count).map { .init(key: "a/f\($0)", size: 1, etag: "\"e\($0)\"", symlink: nil) },
+            copied: [], legacyKey: nil, markerMetadata: nil))
+        try journal.begin()
+        var saves: [Int] = []   // how many copies the record on disk named after each copy
+        for i in 0..<count {
+            journal.copied(i)
+            saves.append(area.renameRecords().first?.record.copied.count ?? -1)
+        }
+        let notes = Set(saves).subtracting([0]).count
+        #expect(notes == count / (count / 4), "one note per quarter of the directory, not one per 64 copies")
+        #expect(saves[count / 4 - 2] == 0 && saves[count / 4 - 1] == count / 4)
+        try journal.startDeleting()
+        #expect(area.renameRecords().first?.record.phase == .deleting)
+        journal.end()
+        #expect(area.renameRecords().isEmpty)
     }
 }
