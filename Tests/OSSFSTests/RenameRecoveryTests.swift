@@ -196,31 +196,57 @@ import Testing
 }
 
 /// The rename record's progress notes rewrite the whole record; they must not come every few copies of a big
-/// directory (that made renaming n objects O(n²) in encoding work).
+/// directory (that made renaming n objects O(n²) in encoding work), and a small one needs none.
 @Suite struct RenameJournalNoteTests {
-    @Test func progressIsNotedAboutFourTimesWhateverTheDirectorySize() throws {
+    func journal(_ area: StagingArea, sources count: Int) -> RenameJournal {
+        RenameJournal(area: area, record: RenameRecord(
+            sourcePrefix: "a/", destinationPrefix: "b/", phase: .copying,
+            sources: (0..<count).map { .init(key: "a/f\($0)", size: 1, etag: "\"e\($0)\"", symlink: nil) },
+            copied: [], legacyKey: nil, markerMetadata: nil))
+    }
+
+    func withArea(_ body: (StagingArea) throws -> Void) throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("ossfs-notes-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         let area = try StagingArea(root: root, identity: "bucket:/", space: SpaceGuard(ensureFree: 0))
         defer { area.release() }
-        let count = 400
-        let journal = RenameJournal(area: area, record: RenameRecord(
-            sourcePrefix: "a/", destinationPrefix: "b/", phase: .copying,
-            sources: (0..<count).map { .init(key: "a/f\($0)", size: 1, etag: "\"e\($0)\"", symlink: nil) },
-            copied: [], legacyKey: nil, markerMetadata: nil))
-        try journal.begin()
-        var saves: [Int] = []   // how many copies the record on disk named after each copy
-        for i in 0..<count {
-            journal.copied(i)
-            saves.append(area.renameRecords().first?.record.copied.count ?? -1)
+        try body(area)
+    }
+
+    /// How many copies the record on disk names.
+    func noted(_ area: StagingArea) -> Int { area.renameRecords().first?.record.copied.count ?? -1 }
+
+    @Test func aBigDirectoryIsNotedOncePerQuarter() throws {
+        try withArea { area in
+            let count = 8 * RenameJournal.minimumNoteBatch
+            let quarter = count / 4
+            let j = journal(area, sources: count)
+            try j.begin()
+            var done = 0
+            for q in 1...4 {
+                while done < q * quarter - 1 { j.copied(done); done += 1 }
+                #expect(noted(area) == (q - 1) * quarter, "nothing new noted within a quarter")
+                j.copied(done); done += 1
+                #expect(noted(area) == q * quarter, "a note at the end of quarter \(q)")
+            }
+            try j.startDeleting()
+            #expect(area.renameRecords().first?.record.phase == .deleting)
+            j.end()
+            #expect(area.renameRecords().isEmpty)
         }
-        let notes = Set(saves).subtracting([0]).count
-        #expect(notes == count / (count / 4), "one note per quarter of the directory, not one per 64 copies")
-        #expect(saves[count / 4 - 2] == 0 && saves[count / 4 - 1] == count / 4)
-        try journal.startDeleting()
-        #expect(area.renameRecords().first?.record.phase == .deleting)
-        journal.end()
-        #expect(area.renameRecords().isEmpty)
+    }
+
+    @Test func aSmallDirectoryNeedsNoNotes() throws {
+        try withArea { area in
+            let count = RenameJournal.minimumNoteBatch - 1
+            let j = journal(area, sources: count)
+            try j.begin()
+            for i in 0..<count { j.copied(i) }
+            #expect(noted(area) == 0, "recovery would HEAD these few; no note rewrote the record")
+            try j.startDeleting()
+            #expect(noted(area) == count)
+            j.end()
+        }
     }
 }

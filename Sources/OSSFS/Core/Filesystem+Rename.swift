@@ -265,7 +265,7 @@ final class RenameJournal: Sendable {
     private let record: Locked<RenameRecord>
     private let unsaved = Locked(0)
 
-    static let minimumNoteBatch = 64
+    static let minimumNoteBatch = 1024
 
     init(area: StagingArea?, durable: Bool = true, record: RenameRecord) {
         self.area = area
@@ -282,8 +282,9 @@ final class RenameJournal: Sendable {
 
     /// A copy is confirmed; noted in batches (a missing note only costs a HEAD at recovery). A note rewrites
     /// the whole record, every source included, so the batch grows with the directory: about four notes per
-    /// rename whatever its size. (One every 64 copies made renaming n objects cost O(n²) in JSON: a quarter
-    /// of the daemon's CPU in `mv` of 1,000 files, and minutes for 100,000.)
+    /// rename whatever its size, and none below `minimumNoteBatch` objects, whose recovery HEADs take a moment.
+    /// (One every 64 copies made renaming n objects cost O(n²) in JSON: a quarter of the daemon's CPU in `mv`
+    /// of 1,000 files, and minutes for 100,000.)
     func copied(_ index: Int) {
         guard let area else { return }
         record.withLock { r in
