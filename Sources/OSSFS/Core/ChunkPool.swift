@@ -91,8 +91,9 @@ final class ChunkPool: Sendable {
         return limit / UInt64(readers)
     }
 
-    /// Buffers up to this size come from malloc (below glibc's smallest mmap threshold, 128 KiB, they stay in
-    /// its heap); larger ones are mapped. `release` tells them apart by the same rule.
+    /// Buffers up to this size (a small file's body) come from malloc, which keeps them in its heap: glibc's
+    /// mmap threshold starts at 128 KiB and rises past the first mapped block freed. Larger ones are mapped.
+    /// `release` tells them apart by the same rule.
     static let heapLimit = 128 << 10
 
     private static func allocate(_ length: Int) -> UnsafeMutableRawBufferPointer? {
