@@ -1,6 +1,5 @@
 import ObjectStore
 import OSSCore
-import Synchronization
 
 /// An `ObjectStore` held in memory, for fast tests of the filesystem core. It follows OSS's rules as
 /// OSSClient sees them against oss-local (the shared conformance suite checks both the same way): ETags,
@@ -26,7 +25,7 @@ public final class MemoryObjectStore: ObjectStore {
 
     /// INVARIANT: every object's metadata.size == bytes.count and crc64 == CRC64(bytes) (symlinks: of the
     /// empty body). No `await` while the lock is held.
-    private let state: Mutex<State>
+    private let state: Locked<State>
     public let bucketName: String
     public let location: String
     public let storageClass: StorageClass
@@ -39,7 +38,7 @@ public final class MemoryObjectStore: ObjectStore {
         self.bucketName = bucket
         self.location = location
         self.storageClass = storageClass
-        self.state = Mutex(State(clock: startTime))
+        self.state = Locked(State(clock: startTime))
     }
 
     /// Every key in the store, sorted; for assertions.

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import OSSFS
+import OSSCore
 import Synchronization
 
 /// Set by the SIGHUP handler; the next log line reopens the log file (logrotate's copy-less rotation).
@@ -23,7 +24,7 @@ final class DaemonLog: @unchecked Sendable {
     let sink: Sink
     private let level: Atomic<Int>
     /// The open log file's descriptor (file sink only). Guarded: writers and the reopen race otherwise.
-    private let file = Mutex<Int32>(-1)
+    private let file = Locked<Int32>(-1)
 
     init(sink: Sink, level: LogLevel) {
         self.sink = sink

@@ -1,6 +1,5 @@
 import ObjectStore
 import OSSCore
-import Synchronization
 
 /// The OSS client: every API the filesystem needs, over an `HTTPTransport`, signed V1 or V4, with retries,
 /// clock-skew correction, CRC64 checks and a redacted request log.
@@ -19,9 +18,9 @@ public final class OSSClient: ObjectStore {
     let environment: ClientEnvironment
     let retryPolicy: RetryPolicy
     /// Seconds to add to the local clock so signatures carry the server's time (after RequestTimeTooSkewed).
-    private let clockOffset = Mutex<Int64>(0)
+    private let clockOffset = Locked<Int64>(0)
     /// The end position and CRC64 of objects this client appended to, so the next append's CRC can be checked.
-    let appendState = Mutex<[ObjectKey: (position: UInt64, crc: UInt64)]>([:])
+    let appendState = Locked<[ObjectKey: (position: UInt64, crc: UInt64)]>([:])
 
     /// `transport` nil: a `CurlTransport` configured from `configuration`.
     public init(configuration: ClientConfiguration, credentials: any CredentialsProvider,

@@ -1,5 +1,4 @@
 import OSSCore
-import Synchronization
 
 /// The prepared HMAC key of the secret this client signs with, so that a request costs a copy of the keyed
 /// state rather than a fresh key setup. Keyed by the secret itself: credentials rotate (RAM role refresh,
@@ -12,7 +11,7 @@ final class SigningKeyCache: Sendable {
         let key: HMACKey
     }
 
-    private let entry = Mutex<Entry?>(nil)
+    private let entry = Locked<Entry?>(nil)
 
     init() {}
 

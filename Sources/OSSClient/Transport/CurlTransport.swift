@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CCurl
 import ObjectStore
+import OSSCore
 import Synchronization
 
 /// Settings shared by every request of one transport.
@@ -54,7 +55,7 @@ public final class CurlTransport: HTTPTransport {
     /// Easy handles for requests carried out on the calling thread (`BlockingCaller`); each keeps its own
     /// kept-alive connection, and the last one returned is the next one taken, so one request at a time
     /// always finds its connection.
-    private let callerHandles = Mutex(CallerHandles())
+    private let callerHandles = Locked(CallerHandles())
     /// Requests being carried out by their callers now. Past `maxCallerTransfers` the rest go through the I/O
     /// threads: a caller's thread is held for the whole request, and on a slow network many held FUSE workers
     /// would leave none for other requests, while at that concurrency the hand-offs cost little per request.
@@ -171,7 +172,7 @@ final class CurlMultiLoop: @unchecked Sendable {
     private let multi: UnsafeMutableRawPointer
     private let events: OpaquePointer
     private let options: CurlTransportOptions
-    private let inbox = Mutex(Inbox())
+    private let inbox = Locked(Inbox())
     /// Requests handed to this loop and not yet answered (kept by `CurlTransport` to spread the load).
     let load = Atomic<Int>(0)
     private var active: [ObjectIdentifier: CurlTransfer] = [:]

@@ -1,6 +1,6 @@
-import Synchronization
+import OSSCore
 
-/// A mutual-exclusion lock that may be held across `await` (a Mutex must never be). It serializes the data
+/// A mutual-exclusion lock that may be held across `await` (a `Locked` must never be). It serializes the data
 /// operations on one open file (writes, truncates, uploads, renames of that file), so an upload never reads
 /// a staging file that a write is changing. Waiters are served first come, first served.
 final class AsyncLock: Sendable {
@@ -9,7 +9,7 @@ final class AsyncLock: Sendable {
         var waiters: [CheckedContinuation<Void, Never>] = []
     }
     /// Guards only `State`; held for a few instructions, never across a suspension point.
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init() {}
 

@@ -1,4 +1,4 @@
-import Synchronization
+import OSSCore
 
 /// The per-entry metadata requests (HEADs) of one directory listing, run ahead of the kernel.
 ///
@@ -32,7 +32,7 @@ final class AttributePrefetch: Sendable {
         var workers = 0
         var cancelled = false
     }
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let limit: Int
     private let fetch: Fetch
 

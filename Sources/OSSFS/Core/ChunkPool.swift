@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Synchronization
+import OSSCore
 
 /// Memory for one chunk of read-ahead: a fixed buffer a GET writes into and readers copy from. It goes back
 /// to its pool when the last reference is gone (the prefetcher dropped it and its GET has ended), so a
@@ -31,12 +31,12 @@ final class ChunkPool: Sendable {
         var free: [UnsafeMutableRawBufferPointer] = []
         var readers = 0
     }
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     init(limit: UInt64, chunkSize: Int) {
         self.limit = limit
         self.chunkSize = chunkSize
-        state = Mutex(State())
+        state = Locked(State())
     }
 
     /// A buffer of `length` bytes (at most `chunkSize`), or nil when the budget cannot cover it.

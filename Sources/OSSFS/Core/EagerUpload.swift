@@ -1,5 +1,5 @@
 import ObjectStore
-import Synchronization
+import OSSCore
 
 /// A multipart upload that runs while a file is written in order from offset 0: each part the writer has
 /// passed is sent in the background (at most `parallel_count` at once, read from the staging file, which
@@ -27,7 +27,7 @@ final class EagerUpload: Sendable {
         var retired: [Task<Void, Never>] = []
         var nextToken: UInt64 = 0
     }
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init(key: ObjectKey, uploadID: UploadID, partSize: UInt64, metadata: [String: String], contentType: String?) {
         self.key = key

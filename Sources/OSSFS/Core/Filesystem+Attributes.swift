@@ -1,3 +1,4 @@
+import OSSCore
 import ObjectStore
 
 // setattr (chmod, chown, utimens, truncate) and extended attributes.

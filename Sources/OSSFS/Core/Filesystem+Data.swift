@@ -1,3 +1,4 @@
+import OSSCore
 import ObjectStore
 
 // open, create, write, flush, fsync, release, shutdown: the data path (reads: Filesystem+Read.swift).

@@ -1,5 +1,5 @@
 import ObjectStore
-import Synchronization
+import OSSCore
 
 // The sidecar records that make staged data survive a crash (StagingRecord, StagingArea). A record exists
 // from the first write of a file until its upload succeeded (or it was unlinked); all of this runs under
@@ -119,7 +119,7 @@ final class ResumedUpload: Sendable {
     let stored: [Int: UploadedPart]
     /// What the record says was confirmed (CRC64 checked against the staged bytes when it was sent).
     let recorded: [Int: StagingRecord.Part]
-    private let reusedCount = Mutex(0)
+    private let reusedCount = Locked(0)
 
     init(uploadID: UploadID, partSize: UInt64, stored: [UploadedPart], recorded: [StagingRecord.Part]) {
         self.uploadID = uploadID
@@ -130,11 +130,4 @@ final class ResumedUpload: Sendable {
 
     var reused: Int { reusedCount.withLock { $0 } }
     func countReuse() { reusedCount.withLock { $0 += 1 } }
-}
-
-/// A value behind a mutex that escaping closures can share (Mutex itself cannot be captured).
-final class Locked<Value: Sendable>: Sendable {
-    private let mutex: Mutex<Value>
-    init(_ value: Value) { mutex = Mutex(value) }
-    func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R { try mutex.withLock { try body(&$0) } }
 }

@@ -1,3 +1,4 @@
+import OSSCore
 import ObjectStore
 
 // lookup, forget, getattr, mkdir, mknod, unlink, rmdir, symlink, readlink, link, statfs, access.

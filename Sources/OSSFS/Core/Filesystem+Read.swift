@@ -1,3 +1,4 @@
+import OSSCore
 import ObjectStore
 
 // read: clean files from OSS through the handle's read-ahead, files being written from their staging file.

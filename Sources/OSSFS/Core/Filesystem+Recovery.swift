@@ -1,6 +1,5 @@
 import ObjectStore
 import OSSCore
-import Synchronization
 
 // The start-up pass over what a crashed (or killed) mount left in its staging area. The daemon runs it
 // before it serves requests, so no open file competes with it for a key.

@@ -1,3 +1,4 @@
+import OSSCore
 import ObjectStore
 
 // rename of files and directories.

@@ -1,6 +1,5 @@
 import ObjectStore
 import OSSCore
-import Synchronization
 
 // Uploads from staging files and server-side copies. close() and fsync() succeed only when the object is in
 // OSS with the CRC64 of the staged bytes; otherwise EIO and the data stays staged for the next flush.
@@ -335,7 +334,7 @@ extension Filesystem {
 /// Streams a GET into a staging file.
 final class StagingSink: BodySink {
     private let staging: StagingFile
-    private let offset = Mutex<UInt64>(0)
+    private let offset = Locked<UInt64>(0)
     init(_ staging: StagingFile) { self.staging = staging }
     var length: UInt64 { offset.withLock { $0 } }
 

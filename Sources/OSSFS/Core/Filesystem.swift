@@ -5,7 +5,7 @@ import OSSCore
 ///
 /// Structure (one job per file): `Namespace` maps paths to keys; `InodeTable` counts lookups; `StatCache`
 /// remembers what the store said; `OpenFile` + `StagingFile` hold data being written; the extensions in
-/// Filesystem+*.swift implement the operations. Every lock here is a leaf Mutex never held across `await`,
+/// Filesystem+*.swift implement the operations. Every lock here is a leaf `Locked` never held across `await`,
 /// except `OpenFile.lock`, an async lock that orders the data operations of one file (see OpenFile).
 ///
 /// Consistency: a path's attributes come from the stat cache for `statCacheTTL` seconds, so other clients'

@@ -1,5 +1,5 @@
 import ObjectStore
-import Synchronization
+import OSSCore
 
 /// An open file descriptor. The handle follows its inode through renames; its data lives in `file`.
 final class FileHandle: Sendable {
@@ -7,7 +7,7 @@ final class FileHandle: Sendable {
     let file: OpenFile
     let flags: OpenFlags
     /// Reads of the clean file, for the version (key, ETag, size) it was made for.
-    let reader = Mutex<Prefetcher?>(nil)
+    let reader = Locked<Prefetcher?>(nil)
     init(ino: InodeNumber, file: OpenFile, flags: OpenFlags) {
         self.ino = ino
         self.file = file
@@ -33,7 +33,7 @@ final class DirectoryHandle: Sendable {
         /// readdirplus's metadata requests for `entries`, running ahead of the kernel.
         var prefetch: AttributePrefetch?
     }
-    let state = Mutex(State())
+    let state = Locked(State())
     init(ino: InodeNumber) { self.ino = ino }
 }
 
@@ -48,7 +48,7 @@ final class HandleTable: Sendable {
         var next: UInt64 = 1
         var handles: [HandleID: OpenHandle] = [:]
     }
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     func insert(_ h: OpenHandle) -> HandleID {
         state.withLock { s in

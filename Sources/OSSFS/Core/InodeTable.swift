@@ -1,5 +1,5 @@
 import ObjectStore
-import Synchronization
+import OSSCore
 
 /// How many times the kernel holds an inode: one per Entry it was sent (lookup, create, mkdir, symlink,
 /// mknod, each confirmed readdirplus entry), minus what `forget` returned.
@@ -54,7 +54,7 @@ final class InodeTable: Sendable {
         var byPath: [FSPath: InodeNumber] = [:]
         var next: UInt64 = 2
     }
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     init(rootInfo: NodeInfo) {
         var s = State()
@@ -62,7 +62,7 @@ final class InodeTable: Sendable {
         root.lookups.increment()
         s.records[.root] = root
         s.byPath[.root] = .root
-        state = Mutex(s)
+        state = Locked(s)
     }
 
     /// The number for `path`, creating a record when needed. A record of another kind at the path is

@@ -1,10 +1,10 @@
-import Synchronization
+import OSSCore
 
 /// Lets the core ask the kernel to drop an inode's cached pages (data it served and must take back, such as
 /// a file whose bytes failed their CRC64 check). The FUSE session installs the hook once it exists; without
 /// one (tests of the core alone) nothing happens.
 public final class KernelCacheNotifier: Sendable {
-    private let hook = Mutex<(@Sendable (InodeNumber) -> Void)?>(nil)
+    private let hook = Locked<(@Sendable (InodeNumber) -> Void)?>(nil)
 
     public init() {}
 

@@ -1,5 +1,5 @@
 import ObjectStore
-import Synchronization
+import OSSCore
 
 /// The bytes a lookup's GET brought for a small listed file, kept for the open that usually follows at once
 /// (`cat`, `cp`, `grep` after a plain readdir), which then reads them instead of sending a second request.
@@ -11,7 +11,7 @@ final class LookupBodies: Sendable {
         let stored: Timestamp
     }
 
-    private let kept = Mutex<[FSPath: Kept]>([:])
+    private let kept = Locked<[FSPath: Kept]>([:])
     private let capacity: Int
     private let window: Double
 

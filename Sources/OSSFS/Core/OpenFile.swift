@@ -1,5 +1,5 @@
 import ObjectStore
-import Synchronization
+import OSSCore
 
 /// The data of one open inode, shared by every handle on it (several descriptors, readers beside a
 /// writer). Clean files are read from the object version pinned at open (`pinnedETag`, sent as If-Match).
@@ -10,7 +10,7 @@ import Synchronization
 /// INVARIANTS: `baseSize <= size`; when `staging` exists its length is `size`; bytes in
 /// `[baseSize, size)` not in `valid` are zeros (holes); `detached` files never upload.
 /// LOCK ORDER: `lock` (async, may be held across `await`) is taken before `state`; several `lock`s are
-/// taken in ascending inode number (directory rename). `state` is a Mutex never held across `await`; it is
+/// taken in ascending inode number (directory rename). `state` is a leaf lock never held across `await`; it is
 /// held while the file's staging record is written (a small file write; StagingArea's name counter, a leaf,
 /// is taken under it).
 final class OpenFile: Sendable {
@@ -57,11 +57,11 @@ final class OpenFile: Sendable {
         /// The first bytes of the pinned version, fetched by the open's GET, for the first handle's reads.
         var openedHead: OpenedHead?
     }
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     init(ino: InodeNumber, info: NodeInfo) {
         self.ino = ino
-        state = Mutex(State(pinnedETag: info.etag, baseSize: info.size, size: info.size, info: info))
+        state = Locked(State(pinnedETag: info.etag, baseSize: info.size, size: info.size, info: info))
     }
 
     func with<R>(_ body: (inout State) throws -> R) rethrows -> R {

@@ -1,6 +1,5 @@
 import ObjectStore
 import OSSCore
-import Synchronization
 
 /// Receives one ranged GET straight into a chunk's buffer (no growing array, no copy on the way), hashing each
 /// piece as it lands, while curl's buffer is still in cache: a pass over the whole chunk afterwards would read
@@ -63,8 +62,8 @@ final class Chunk: Sendable {
 
 /// Set by a chunk's GET task when it succeeds. LOCK ORDER: leaf.
 final class ArrivedChunk: Sendable {
-    private let value: Mutex<FetchedChunk?>
-    init(_ f: FetchedChunk? = nil) { value = Mutex(f) }
+    private let value: Locked<FetchedChunk?>
+    init(_ f: FetchedChunk? = nil) { value = Locked(f) }
     func set(_ f: FetchedChunk) { value.withLock { $0 = f } }
     var fetched: FetchedChunk? { value.withLock { $0 } }
 }
@@ -112,7 +111,7 @@ final class Prefetcher: Sendable {
         var failure: FSError?
         var closed = false
     }
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     /// `seed`: the file's first bytes, already fetched at this version (the open's GET); they are the first
     /// chunk, checked like any other.
@@ -131,7 +130,7 @@ final class Prefetcher: Sendable {
             s.chunks = [Chunk(range: 0..<UInt64(seed.count), task: Task { seed }, arrived: ArrivedChunk(seed))]
             s.nextChunkLength = min(Self.initialChunk * 2, pool.chunkSize)
         }
-        state = Mutex(s)
+        state = Locked(s)
         state.withLock { updateMembership(&$0) }
     }
 

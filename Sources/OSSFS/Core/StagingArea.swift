@@ -43,10 +43,10 @@ final class StagingArea: Sendable {
     let space: SpaceGuard
     /// True when another live mount of the same bucket:/prefix holds the usual area (this one is `-N`).
     let sharedWithLiveMount: Bool
-    private let lockFD: Mutex<Int32>
+    private let lockFD: Locked<Int32>
     /// Test hook for a simulated crash: once set, records are neither written nor removed.
     private let frozen = Atomic<Bool>(false)
-    private let counter = Mutex<UInt64>(0)
+    private let counter = Locked<UInt64>(0)
 
     static let recordSuffix = ".record"
     static let dataSuffix = ".data"
@@ -69,7 +69,7 @@ final class StagingArea: Sendable {
                 if flock(fd, LOCK_EX | LOCK_NB) == 0 {
                     directory = dir
                     sharedWithLiveMount = n > 1
-                    lockFD = Mutex(fd)
+                    lockFD = Locked(fd)
                     return
                 }
                 if attempt < 19 { usleep(10_000) }

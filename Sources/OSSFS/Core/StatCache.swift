@@ -1,5 +1,5 @@
 import ObjectStore
-import Synchronization
+import OSSCore
 
 /// What the store said about paths, for `stat_cache_expire=` seconds (TTL since insertion), at most
 /// `max_stat_cache_size=` entries, including "no such path" answers (the negative cache, unless
@@ -27,7 +27,7 @@ final class StatCache: Sendable {
         /// Complete directories and when that knowledge expires (nil: never, with a negative TTL).
         var complete: [FSPath: Timestamp?] = [:]
     }
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let ttl: Double
     private let capacity: Int
     private let negative: Bool

@@ -2,7 +2,7 @@ import CFuse
 #if canImport(Glibc)
 import Glibc
 #endif
-import Synchronization
+import OSSCore
 
 /// The answer to one FUSE request. libfuse requires exactly one reply per request, possibly later and from
 /// another thread; a noncopyable value cannot be captured by a `Task`, so this class enforces the rule at run
@@ -10,9 +10,9 @@ import Synchronization
 /// calling process is never left hanging.
 final class FuseReply: @unchecked Sendable {
     /// nil once replied. Guarded by the mutex so a racing double reply is caught, not silently sent.
-    private let request: Mutex<fuse_req_t?>
+    private let request: Locked<fuse_req_t?>
 
-    init(_ req: fuse_req_t?) { request = Mutex(req) }
+    init(_ req: fuse_req_t?) { request = Locked(req) }
 
     deinit {
         if let req = request.withLock({ $0 }) {

@@ -1,6 +1,6 @@
 import CFuse
 import Dispatch
-import Synchronization
+import OSSCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -167,8 +167,8 @@ public final class FuseSession: @unchecked Sendable {
 
 /// The session pointer for notifications sent from other threads, until the session is destroyed.
 final class LiveSession: Sendable {
-    private let pointer: Mutex<OpaquePointer?>
-    init(_ p: OpaquePointer) { pointer = Mutex(p) }
+    private let pointer: Locked<OpaquePointer?>
+    init(_ p: OpaquePointer) { pointer = Locked(p) }
 
     /// Drops the inode's cached pages. Sent from another thread: the kernel waits for pages a read in
     /// progress holds locked, and that read's reply may be the one being computed on the calling thread.
