@@ -15,6 +15,15 @@ func poolDrains(_ fs: Filesystem) async -> Bool {
     return false
 }
 
+/// Waits (up to 3 s) for an idle pool to unmap the buffers it kept for the next reader.
+func poolUnmaps(_ pool: ChunkPool) async -> Bool {
+    for _ in 0..<300 {
+        if pool.mapped == 0 { return true }
+        try? await Task.sleep(nanoseconds: 10_000_000)
+    }
+    return false
+}
+
 @Suite struct PrefetcherTests {
     private func sequential(_ t: Harness, _ h: HandleID, block: Int) async throws -> [UInt8] {
         try await t.readAll(h, chunk: block)
@@ -75,6 +84,7 @@ func poolDrains(_ fs: Filesystem) async -> Bool {
         let t = Harness(store: faulty, memory: faulty.inner) {
             $0.prefetchChunkSize = 2 << 20
             $0.prefetchMemoryLimit = 8 << 20
+            $0.prefetchIdleRelease = .milliseconds(100)
         }
         let data = randomBytes(20 << 20, seed: 54)
         try await t.put("f", data)
@@ -98,7 +108,7 @@ func poolDrains(_ fs: Filesystem) async -> Bool {
         #expect(peak > 0, "read-ahead was used")
         for h in handles { await t.fs.release(h) }
         #expect(await poolDrains(t.fs))
-        #expect(t.fs.chunkPool.mapped == 0, "an idle pool unmaps its buffers")
+        #expect(await poolUnmaps(t.fs.chunkPool), "an idle pool unmaps its buffers after the grace period")
     }
 
     @Test func objectReplacedMidReadIsStale() async throws {
@@ -355,9 +365,9 @@ func poolDrains(_ fs: Filesystem) async -> Bool {
 @Suite struct ChunkPoolTests {
     /// Buffers on both sides of the heap/mmap boundary, and full chunks kept for reuse, are writable, counted
     /// against the budget and all given back (a buffer released by the wrong allocator would crash here).
-    @Test func smallAndLargeBuffersComeBackToAnIdlePool() {
+    @Test func smallAndLargeBuffersComeBackToAnIdlePool() async {
         let chunk = 1 << 20
-        let pool = ChunkPool(limit: 3 << 20, chunkSize: chunk)
+        let pool = ChunkPool(limit: 3 << 20, chunkSize: chunk, idleGrace: .milliseconds(20))
         pool.join()
         var held: [ChunkMemory] = []
         for length in [1, 4096, ChunkPool.heapLimit, ChunkPool.heapLimit + 1, chunk, chunk] {
@@ -377,6 +387,28 @@ func poolDrains(_ fs: Filesystem) async -> Bool {
         pool.leave()
         held = []
         #expect(pool.inUse == 0)
-        #expect(pool.mapped == 0, "an idle pool gives every buffer back")
+        #expect(await poolUnmaps(pool), "an idle pool gives every buffer back")
+    }
+
+    /// The next file's reader, starting within the grace period, gets the same mapped buffers back; the
+    /// grace period counts from the last time the pool went idle.
+    @Test func buffersOutliveAShortIdleSpellAndGoAfterALongOne() async throws {
+        let chunk = 1 << 20
+        let pool = ChunkPool(limit: 4 << 20, chunkSize: chunk, idleGrace: .seconds(1))
+        var held = (0..<3).compactMap { _ in pool.acquire(chunk) }
+        let addresses = Set(held.map { $0.bytes.baseAddress! })
+        held = []
+        #expect(pool.inUse == 0)
+        #expect(pool.mapped == 3 * UInt64(chunk), "kept for the next reader")
+
+        try await Task.sleep(for: .milliseconds(300))
+        held = (0..<3).compactMap { _ in pool.acquire(chunk) }
+        #expect(Set(held.map { $0.bytes.baseAddress! }) == addresses, "the next reader reuses them")
+        try await Task.sleep(for: .milliseconds(900))   // past the first spell's grace, while in use
+        #expect(pool.mapped == 3 * UInt64(chunk))
+        held = []
+        try await Task.sleep(for: .milliseconds(300))   // the second spell's grace is not over yet
+        #expect(pool.mapped == 3 * UInt64(chunk))
+        #expect(await poolUnmaps(pool))
     }
 }

@@ -22,21 +22,34 @@ final class ChunkMemory: @unchecked Sendable {
 /// directly: malloc would keep freed 8 MiB blocks in its heap and the process's RSS would not follow the
 /// budget. Small ones (a small file's whole body, fetched by its lookup) come from malloc: a map and unmap
 /// per file cost two system calls, a page fault and, with several threads, a TLB shootdown on every core.
-/// When no reader holds a chunk the free list is unmapped too. LOCK ORDER: leaf.
+/// Once no reader holds a chunk the free list is unmapped, `idleGrace` later: a reader that starts on the
+/// next file meanwhile (cp -r, cat of many files, a training epoch) reuses the buffers instead of faulting
+/// in 64 MiB of new pages, which on a VM that hands freed memory back to its host costs a host fault each.
+/// LOCK ORDER: leaf.
 final class ChunkPool: Sendable {
     let limit: UInt64
     let chunkSize: Int
+    let idleGrace: Duration
     private struct State {
         var used: UInt64 = 0
         var free: [UnsafeMutableRawBufferPointer] = []
         var readers = 0
+        /// When the last chunk came back (meaningful while `used == 0`).
+        var idleSince = ContinuousClock.Instant.now
+        /// A release of the free list is scheduled; there is never more than one.
+        var releaseScheduled = false
     }
     private let state: Locked<State>
 
-    init(limit: UInt64, chunkSize: Int) {
+    init(limit: UInt64, chunkSize: Int, idleGrace: Duration = .seconds(2)) {
         self.limit = limit
         self.chunkSize = chunkSize
+        self.idleGrace = idleGrace
         state = Locked(State())
+    }
+
+    deinit {
+        for b in state.withLock({ $0.free }) { Self.release(b) }
     }
 
     /// A buffer of `length` bytes (at most `chunkSize`), or nil when the budget cannot cover it.
@@ -62,20 +75,40 @@ final class ChunkPool: Sendable {
     }
 
     fileprivate func recycle(_ b: UnsafeMutableRawBufferPointer) {
-        let unmap = state.withLock { s -> [UnsafeMutableRawBufferPointer] in
+        let (kept, schedule) = state.withLock { s -> (Bool, Bool) in
             s.used -= UInt64(b.count)
-            if s.used == 0 {
-                defer { s.free = [] }
-                return s.free + [b]
-            }
-            let kept = UInt64(s.free.count + 1) * UInt64(chunkSize)
-            if b.count == chunkSize, s.used + kept <= limit {
-                s.free.append(b)
-                return []
-            }
-            return [b]
+            let kept = b.count == chunkSize && s.used + UInt64(s.free.count + 1) * UInt64(chunkSize) <= limit
+            if kept { s.free.append(b) }
+            guard s.used == 0, !s.free.isEmpty else { return (kept, false) }
+            s.idleSince = .now
+            defer { s.releaseScheduled = true }
+            return (kept, !s.releaseScheduled)
         }
-        for u in unmap { Self.release(u) }
+        if !kept { Self.release(b) }
+        if schedule { releaseFreeList(after: idleGrace) }
+    }
+
+    /// Unmaps the kept buffers once the pool has been idle for `idleGrace`; looks again later if it went idle
+    /// again meanwhile, and stops if it is busy (the next idle spell schedules anew).
+    private func releaseFreeList(after delay: Duration) {
+        Task { [weak self] in
+            try? await Task.sleep(for: delay)
+            guard let self else { return }
+            let now = ContinuousClock.Instant.now, grace = idleGrace
+            let (unmap, wait) = state.withLock { s -> ([UnsafeMutableRawBufferPointer], Duration?) in
+                guard s.used == 0, !s.free.isEmpty else {
+                    s.releaseScheduled = false
+                    return ([], nil)
+                }
+                let due = s.idleSince + grace
+                if now < due { return ([], due - now) }
+                s.releaseScheduled = false
+                defer { s.free = [] }
+                return (s.free, nil)
+            }
+            for u in unmap { Self.release(u) }
+            if let wait { releaseFreeList(after: wait) }
+        }
     }
 
     /// Bytes handed out and not yet recycled.

@@ -40,7 +40,8 @@ public final class Filesystem: FilesystemOperations {
         self.names = Namespace(prefix: configuration.prefix)
         self.mimeTypes = MimeTypes(path: configuration.mimeTypesFile)
         self.chunkPool = ChunkPool(limit: configuration.prefetchMemoryLimit,
-                                   chunkSize: Int(configuration.prefetchChunkSize))
+                                   chunkSize: Int(configuration.prefetchChunkSize),
+                                   idleGrace: configuration.prefetchIdleRelease)
         self.defaults = OSSFS1Metadata.Defaults(uid: configuration.defaultUID, gid: configuration.defaultGID,
                                                 complementStat: configuration.complementStat)
         let now = clock.now()

@@ -69,6 +69,8 @@ public struct FilesystemConfiguration: Sendable {
     public var prefetchMemoryLimit: UInt64 = 128 << 20
     /// `direct_read_chunk_size=` (MiB in ossfs 1.x): the size of one read-ahead GET once a reader streams.
     public var prefetchChunkSize: UInt64 = 8 << 20
+    /// How long read-ahead buffers stay mapped after the last reader let go, for the next file's reader.
+    var prefetchIdleRelease: Duration = .seconds(2)
 
     /// `default_acl=`, `storage_class=`
     public var acl: ObjectACL? = nil
