@@ -44,6 +44,20 @@ struct FUSEMountTests {
         #expect(fs.violations.isEmpty, "\(fs.violations)")
     }
 
+    @Test("closing a read-only descriptor sends no FLUSH; closing one that wrote does")
+    func readOnlyClosesSkipFlush() async throws {
+        let fs = FUSETestFilesystem()
+        try await H.withMount(fs) { mnt in
+            Self.expectShell("echo hello > f", in: mnt)
+            let afterWrite = fs.flushes
+            #expect(afterWrite >= 1, "the writer's close flushes")
+            Self.expectShell("cat f && cat f && head -c 2 f", in: mnt, output: "hello\nhello\nhe")
+            #expect(fs.flushes == afterWrite, "read-only closes sent FLUSH")
+            Self.expectShell("echo more >> f && cat f", in: mnt, output: "hello\nmore\n")
+            #expect(fs.flushes > afterWrite)
+        }
+    }
+
     @Test("large writes and reads keep every byte")
     func largeData() async throws {
         let fs = FUSETestFilesystem()

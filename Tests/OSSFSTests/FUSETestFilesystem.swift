@@ -30,6 +30,7 @@ final class FUSETestFilesystem: FilesystemOperations, @unchecked Sendable {
         var violations: [String] = []
         var confirmed = 0
         var shutdownCalled = false
+        var flushes = 0
     }
 
     let state = Mutex(State())
@@ -37,6 +38,7 @@ final class FUSETestFilesystem: FilesystemOperations, @unchecked Sendable {
     var violations: [String] { state.withLock { $0.violations } }
     var confirmedLookups: Int { state.withLock { $0.confirmed } }
     var shutdownCalled: Bool { state.withLock { $0.shutdownCalled } }
+    var flushes: Int { state.withLock { $0.flushes } }
 
     private func attributes(_ ino: InodeNumber, _ n: Node) -> FileAttributes {
         let size = n.kind == .symlink ? UInt64(n.target.utf8.count) : UInt64(n.data.count)
@@ -229,7 +231,12 @@ final class FUSETestFilesystem: FilesystemOperations, @unchecked Sendable {
         }
     }
 
-    func flush(_ handle: HandleID) async throws { _ = try state.withLock { s in try fileInode(s, handle) } }
+    func flush(_ handle: HandleID) async throws {
+        _ = try state.withLock { s in
+            s.flushes += 1
+            return try fileInode(s, handle)
+        }
+    }
     func fsync(_ handle: HandleID, dataOnly: Bool) async throws { try await flush(handle) }
     func release(_ handle: HandleID) async { _ = state.withLock { s in s.handles.removeValue(forKey: handle) } }
 

@@ -228,11 +228,15 @@ final class FuseAdapter: @unchecked Sendable {
     // MARK: files
 
     /// Applies `kernel_cache`/`direct_io` and the core's wishes to the reply's copy of fuse_file_info.
+    /// A read-only descriptor has nothing to upload at close: FOPEN_NOFLUSH spares its close a FLUSH round
+    /// trip (a quarter of the requests of `cat` on a small file). Data written through other descriptors is
+    /// flushed by their own close.
     private func fileInfo(_ info: fuse_file_info, _ open: OpenReply) -> fuse_file_info {
         var fi = info
         fi.fh = open.handle.rawValue
         fi.keep_cache = (open.keepCache || settings.kernelCache) ? 1 : 0
         fi.direct_io = (open.directIO || settings.directIO) ? 1 : 0
+        fi.noflush = FuseEncoding.openFlags(info.flags).access == .readOnly ? 1 : 0
         return fi
     }
 
