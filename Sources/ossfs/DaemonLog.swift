@@ -1,8 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import OSSFS
 import OSSCore
+import OSSFS
 import Synchronization
 
 /// Set by the SIGHUP handler; the next log line reopens the log file (logrotate's copy-less rotation).
