@@ -3,7 +3,7 @@
 //
 // Layers, dependencies pointing one way:
 //   C shims (CCrypto, CCurl, CXML, CFuse)
-//     -> OSSCore (CRC64, digests, signatures V1/V4, XML, encodings: shared by client and server)
+//     -> OSSCore (CRC64, digests, signatures V1/V4, XML, encodings, Locked: shared by client and server)
 //     -> ObjectStore (the storage protocol the filesystem talks to)
 //     -> OSSClient (HTTP over libcurl, every OSS API, retries, credentials)
 //     -> OSSFS (filesystem core) -> executables
