@@ -2,35 +2,34 @@ import CFuse
 #if canImport(Glibc)
 import Glibc
 #endif
-import OSSCore
+import Synchronization
 
 /// The answer to one FUSE request. libfuse requires exactly one reply per request, possibly later and from
 /// another thread; a noncopyable value cannot be captured by a `Task`, so this class enforces the rule at run
 /// time: a second reply is a bug (precondition), and a reply object dropped without replying answers EIO so the
 /// calling process is never left hanging.
 final class FuseReply: @unchecked Sendable {
-    /// nil once replied. Guarded by the mutex so a racing double reply is caught, not silently sent.
-    private let request: Locked<fuse_req_t?>
+    /// nil once replied. Taken by an atomic exchange, so a racing double reply is caught, not silently sent
+    /// (every FUSE request makes one of these: no lock, no second allocation).
+    private let request: Atomic<fuse_req_t?>
 
-    init(_ req: fuse_req_t?) { request = Locked(req) }
+    init(_ req: fuse_req_t?) { request = Atomic(req) }
 
     deinit {
-        if let req = request.withLock({ $0 }) {
+        if let req = request.load(ordering: .acquiring) {
             assertionFailure("FUSE request dropped without a reply")
             fuse_reply_err(req, EIO)
         }
     }
 
     private func take() -> fuse_req_t? {
-        request.withLock { slot in
-            precondition(slot != nil, "second reply to one FUSE request")
-            defer { slot = nil }
-            return slot
-        }
+        let req = request.exchange(nil, ordering: .acquiringAndReleasing)
+        precondition(req != nil, "second reply to one FUSE request")
+        return req
     }
 
     /// The request, still unanswered, for packing helpers (fuse_add_direntry) that take it before the reply.
-    var pending: fuse_req_t? { request.withLock { $0 } }
+    var pending: fuse_req_t? { request.load(ordering: .acquiring) }
 
     func error(_ errno: Int32) { fuse_reply_err(take(), errno) }
     /// Success without data (unlink, rename, flush, release, setxattr, ...): FUSE spells it as error 0.
