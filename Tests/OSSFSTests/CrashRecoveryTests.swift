@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ObjectStore
 import ObjectStoreTesting
 import OSSCore
@@ -239,5 +242,47 @@ import Testing
         let (fs, _) = s.remount()
         #expect(await fs.recover().items.map(\.outcome) == [.uploaded(reusedParts: 0)])
         expectSame((s.memory.storedBytes("f"), expected))
+    }
+
+    /// The inode of a record file: a rewrite replaces it (temp file + rename), so a new number means rewritten.
+    func recordInode(_ s: CrashScenario) throws -> UInt64 {
+        let area = try #require(s.first.fs.area)
+        let name = try #require(s.records.first).dataFile + StagingArea.recordSuffix
+        var st = stat()
+        try #require(lstat(area.path(name), &st) == 0)
+        return UInt64(st.st_ino)
+    }
+
+    @Test func uploadOfANewWrittenFileKeepsTheRecordItsCreateWrote() async throws {
+        let s = CrashScenario()
+        let h = try await s.first.create("copied")
+        let created = try recordInode(s)
+        s.first.clock.advance(5)   // the write moves mtime and ctime: not worth a rewrite before the upload
+        _ = try await s.first.fs.write(h, offset: 0, data: bytes("cp's one write"))
+        s.crashing.crash(at: "put", after: 0)
+        await #expect(throws: FSError.self) { try await s.first.fs.flush(h) }
+        #expect(try recordInode(s) == created, "one record per small file, not two")
+        let (fs, _) = s.remount()
+        #expect(await fs.recover().items.map(\.outcome) == [.uploaded(reusedParts: 0)])
+        expectSame((s.memory.storedBytes("copied"), bytes("cp's one write")))
+    }
+
+    @Test func chmodAndTimesSetWhileOpenAreRecordedBeforeTheUpload() async throws {
+        let s = CrashScenario()
+        let h = try await s.first.create("kept")
+        _ = try await s.first.fs.write(h, offset: 0, data: bytes("data"))
+        let created = try recordInode(s)
+        let past = Timestamp(seconds: 1_000_000_000)
+        _ = try await s.first.fs.setattr(try await s.first.ino("kept"),
+                                         changes: AttributeChanges(permissions: 0o600, mtime: .to(past)),
+                                         handle: h, caller: user)
+        s.crashing.crash(at: "put", after: 0)
+        await #expect(throws: FSError.self) { try await s.first.fs.flush(h) }
+        #expect(try recordInode(s) != created, "the pending chmod and mtime are in the record")
+        let (fs, _) = s.remount()
+        _ = await fs.recover()
+        let meta = try await s.memory.head("kept")
+        #expect(meta.userMetadata[OSSFS1Metadata.mode] == String(0o100600))
+        #expect(meta.userMetadata[OSSFS1Metadata.mtime] == OSSFS1Metadata.formatTime(past))
     }
 }
