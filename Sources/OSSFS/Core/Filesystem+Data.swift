@@ -115,8 +115,9 @@ extension Filesystem {
             if let known { info = known } else if let recent = cache.recent(path, within: Self.openReuseWindow) {
                 info = recent
                 reused = true
-                // The lookup that just read it may have brought its bytes too (a small listed file).
+                // The lookup that just read it, or the directory read-ahead, may have brought its bytes too.
                 head = lookupBodies.take(path, etag: recent.etag, now: clock.now())
+                touchedListedFile(path)
             } else if fetchHead, let fetched = await openingGET(path) {
                 info = fetched.info
                 head = fetched.head

@@ -124,7 +124,9 @@ extension Filesystem {
     /// those of the version the open pins, so a small file is read with no second request. nil when that
     /// does not work out (an empty object answers 416, an archived one 403, no read-ahead memory is free,
     /// the object is gone or not a plain file): the open asks with a HEAD, as it would have.
-    func openingGET(_ path: FSPath, length: Int? = nil) async -> (info: NodeInfo, head: OpenedHead)? {
+    /// `remember`: false for a read-ahead, whose answer may be older than what the stat cache learned
+    /// meanwhile (the caller files it with `putUnlessKnown`).
+    func openingGET(_ path: FSPath, length: Int? = nil, remember: Bool = true) async -> (info: NodeInfo, head: OpenedHead)? {
         let length = min(length ?? Prefetcher.initialChunk, chunkPool.chunkSize)
         guard let memory = chunkPool.acquire(length) else { return nil }
         let key = names.fileKey(path)
@@ -134,7 +136,7 @@ extension Filesystem {
         else { return nil }
         let info = OSSFS1Metadata.decodeObject(m, defaults: defaults)
         guard info.kind == .regular, info.symlinkForm == nil else { return nil }
-        cache.put(path, info)
+        if remember { cache.put(path, info) }
         let chunk = FetchedChunk(memory: memory, count: sink.count, crc: sink.crc, objectCRC: m.crc64)
         return (info, OpenedHead(etag: m.etag, chunk: chunk))
     }

@@ -37,6 +37,8 @@ extension Filesystem {
                     throw error
                 }
                 d.state.withLock { $0.entries = listed }
+                directoryReadahead.remember(path, files: listed!.filter { $0.kind == .regular }
+                    .map { ($0.name, $0.info.size) }, now: clock.now())
             }
             let entries = listed!
             // Cookies: "." is 1, ".." is 2, entries[i] is i + 3.

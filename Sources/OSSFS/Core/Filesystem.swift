@@ -22,6 +22,7 @@ public final class Filesystem: FilesystemOperations {
     /// Read-ahead memory all readers share (`direct_read_prefetch_limit=`).
     let chunkPool: ChunkPool
     let lookupBodies = LookupBodies(window: Filesystem.openReuseWindow)
+    let directoryReadahead = DirectoryReadahead()
     public let kernelCacheNotifier: KernelCacheNotifier? = KernelCacheNotifier()
     let defaults: OSSFS1Metadata.Defaults
     let mountTime: Timestamp
@@ -200,6 +201,10 @@ public final class Filesystem: FilesystemOperations {
     /// A file a listing showed, completed by one request: a small one's GET (its bytes kept for the open that
     /// follows), else its HEAD, which may also find a symlink stored as a file (ossfs 1.x). nil when it is gone.
     func completeListedFile(_ path: FSPath, _ guess: NodeInfo) async throws -> NodeInfo? {
+        // The directory read-ahead may be bringing it (or have brought it) already.
+        touchedListedFile(path)
+        await directoryReadahead.wait(for: path)
+        if case .present(let info)? = cache.get(path), info.complete { return info }
         if guess.size > 0, guess.size <= Self.lookupGETLimit,
            let fetched = await openingGET(path, length: Int(guess.size))
         {
@@ -213,6 +218,18 @@ public final class Filesystem: FilesystemOperations {
         }
         cache.put(path, info)
         return info
+    }
+
+    /// A listed file is being looked up or opened: the directory read-ahead moves on (see DirectoryReadahead).
+    /// Its fetches keep what they bring only while LookupBodies has room for it; the answer's metadata goes to
+    /// the stat cache unless the cache learned something newer meanwhile.
+    func touchedListedFile(_ path: FSPath) {
+        directoryReadahead.touched(path, now: clock.now()) { [self] path, size in
+            guard lookupBodies.hasRoom(for: Int(size), now: clock.now()),
+                  let fetched = await openingGET(path, length: Int(size), remember: false) else { return }
+            lookupBodies.put(path, fetched.head, now: clock.now())
+            cache.putUnlessKnown(path, fetched.info)
+        }
     }
 
     /// Asks the store, concurrently: the file object, the `dir/` marker, and (unless notsup_compat_dir)
