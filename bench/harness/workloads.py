@@ -259,9 +259,9 @@ def small_files():
         values = {"small_create": raw.batch_seconds(raw.put_requests(ctx.signed, keys, body), c, ctx.timeout),
                   "small_read": raw.batch_seconds(raw.get_requests(ctx.signed, keys), c, ctx.timeout),
                   "small_delete": raw.batch_seconds(raw.delete_requests(ctx.signed, keys), c, ctx.timeout)}
-        # For scale: cp -r, cat and rm -r work one file at a time, and a close (durable upload), a read of a file
-        # nobody has fetched (its bytes) or an unlink (a real DELETE) cannot return before its request is
-        # answered, so one request in flight is their floor.
+        # For scale: cp -r and rm -r work one file at a time, and a close (durable upload) or an unlink (a real
+        # DELETE) cannot return before its request is answered, so one request in flight is their floor. (cat's
+        # GETs are recorded too; ossfs fetches the next files of its walk ahead, so they bound nothing.)
         keys = [f"small-raw-serial/f{i:04d}" for i in range(ctx.sizes.small_count)]
         put = raw.batch_seconds(raw.put_requests(ctx.signed, keys, body), 1, ctx.timeout)
         get = raw.batch_seconds(raw.get_requests(ctx.signed, keys), 1, ctx.timeout)
