@@ -46,6 +46,17 @@ import Testing
         #expect(t.fs.lookupBodies.count == 0, "every body kept was opened")
     }
 
+    @Test func aWalkLongAfterAnLsLIsFetchedAheadOnceToo() async throws {
+        let (t, faulty, d, bodies) = try await fixture(40)
+        _ = try await t.list("d", plus: true)   // `ls -l`: every name HEADed
+        t.clock.advance(5)   // past the open-reuse window, inside the stat cache's TTL
+        faulty.resetCounts()
+        for i in 0..<40 { #expect(try await cat(t, d, i) == bodies[i]) }
+        await settled(t)
+        #expect(faulty.calls("get") == 40 && faulty.calls("head") == 0, "each file by one GET, ahead from the third")
+        #expect(t.fs.lookupBodies.count == 0, "every body fetched ahead was opened")
+    }
+
     @Test func onlyASequenceStartsIt() async throws {
         let (t, faulty, d, bodies) = try await fixture(40)
         #expect(try await cat(t, d, 7) == bodies[7])

@@ -1,8 +1,11 @@
 """Reads through the prefetcher: one and four concurrent sequential readers of a large file, random-offset
-reads, a read-ahead budget smaller than one chunk, and a file replaced on the server while it is open."""
+reads, a read-ahead budget smaller than one chunk, a file replaced on the server while it is open, and `cat`
+of a directory of small files (the directory read-ahead)."""
 import errno
 import os
 import random
+import shlex
+import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -95,3 +98,25 @@ def test_object_replaced_while_open_fails_the_reads_instead_of_mixing(env):
             time.sleep(0.1)
     else:
         pytest.fail("a new open kept reading the replaced version")
+
+
+@pytest.mark.oss_local(args=["--log"])
+@pytest.mark.time_limit(300)
+def test_cat_of_a_directory_of_small_files_fetches_each_once(env):
+    """`cat dir/*` after a cold mount reads every file right, in the glob's order, with one GET per file: the
+    directory read-ahead's GETs stand in for those of cat's opens, they do not come on top of them."""
+    names = [f"f{i:03d}" for i in range(200)]
+    bodies = {n: pattern(1 + 97 * i, i) for i, n in enumerate(names)}
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(lambda n: env.bucket.put_object("small/" + n, bodies[n]), names))
+    m = env.mount()
+    before = len(env.server.log_text())
+    r = subprocess.run(["bash", "-c", f"cat {shlex.quote(str(m / 'small'))}/*"], capture_output=True, timeout=120,
+                       env={**os.environ, "LC_ALL": "C"})
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == b"".join(bodies[n] for n in names)
+    gets = [line for line in env.server.log_text()[before:].splitlines()
+            if line.startswith("GET ") and "/small/f" in line]
+    fetched = [line.split()[1].rsplit("/", 1)[1] for line in gets]
+    assert len(gets) == len(names), f"{len(gets)} GETs of {len(names)} files; twice: " + \
+        str(sorted({n for n in fetched if fetched.count(n) > 1}))

@@ -100,6 +100,19 @@ extension Filesystem {
     /// Seconds during which open trusts what a lookup just read from the store instead of a second HEAD.
     static let openReuseWindow = 1.0
 
+    /// An open for reading whose name's last answer is too old to trust: the directory read-ahead moves on
+    /// first (a walk after an earlier `ls -l`), and may have fetched this very name meanwhile.
+    private func openingGETAfterReadahead(_ path: FSPath) async -> (info: NodeInfo, head: OpenedHead)? {
+        touchedListedFile(path)
+        await directoryReadahead.wait(for: path)
+        if let recent = cache.recent(path, within: Self.openReuseWindow),
+           let head = lookupBodies.take(path, etag: recent.etag, now: clock.now())
+        {
+            return (recent, head)
+        }
+        return await openingGET(path)
+    }
+
     /// The inode's open-file state: the existing one, or a new one pinning the object's current ETag.
     /// `fetchHead`: the open is for reading, so its close-to-open check may be a GET of the file's first
     /// bytes instead of a HEAD (see `openingGET`).
@@ -115,10 +128,12 @@ extension Filesystem {
             if let known { info = known } else if let recent = cache.recent(path, within: Self.openReuseWindow) {
                 info = recent
                 reused = true
-                // The lookup that just read it, or the directory read-ahead, may have brought its bytes too.
-                head = lookupBodies.take(path, etag: recent.etag, now: clock.now())
+                // The lookup that just read it, or the directory read-ahead, may have brought its bytes too
+                // (or be bringing them: wait rather than fetch them twice).
                 touchedListedFile(path)
-            } else if fetchHead, let fetched = await openingGET(path) {
+                await directoryReadahead.wait(for: path)
+                head = lookupBodies.take(path, etag: recent.etag, now: clock.now())
+            } else if fetchHead, let fetched = await openingGETAfterReadahead(path) {
                 info = fetched.info
                 head = fetched.head
             } else {

@@ -228,7 +228,7 @@ public final class Filesystem: FilesystemOperations {
             guard lookupBodies.hasRoom(for: Int(size), now: clock.now()),
                   let fetched = await openingGET(path, length: Int(size), remember: false) else { return }
             lookupBodies.put(path, fetched.head, now: clock.now())
-            cache.putUnlessKnown(path, fetched.info)
+            cache.putUnlessKnown(path, fetched.info, sameVersionRefreshes: true)
         }
     }
 

@@ -123,13 +123,17 @@ final class StatCache: Sendable {
 
     /// An answer that may be older than what the cache learned since it was asked (a listing's metadata
     /// request racing a local change): kept only when the cache has nothing, or only a listing's guess.
-    func putUnlessKnown(_ path: FSPath, _ info: NodeInfo) {
+    /// `sameVersionRefreshes`: also when the cache knows this very version (same ETag), so its entry counts as
+    /// just read (the directory read-ahead's bodies are only taken by an open that trusts a recent answer).
+    func putUnlessKnown(_ path: FSPath, _ info: NodeInfo, sameVersionRefreshes: Bool = false) {
         guard enabled else { return }
         let now = clock.now()
         let expires = ttl < 0 ? nil : now.adding(seconds: ttl)
         state.withLock { s in
             if let e = s.entries[path], e.expires.map({ $0 > now }) ?? true {
-                if case .present(let known) = e.answer, !known.complete {} else { return }
+                guard case .present(let known) = e.answer,
+                      !known.complete || (sameVersionRefreshes && known.etag != nil && known.etag == info.etag)
+                else { return }
             } else if Self.inComplete(&s, path, now: now) {
                 return   // a complete directory without this name: it went after the listing
             }
