@@ -57,6 +57,18 @@ import Testing
         #expect(t.fs.lookupBodies.count == 0, "every body fetched ahead was opened")
     }
 
+    @Test func offWithoutAStatCache() async throws {
+        let faulty = FaultyStore(MemoryObjectStore())
+        let t = Harness(store: faulty, memory: faulty.inner) { $0.statCacheTTL = 0 }
+        for i in 0..<10 { try await t.put(String(format: "d/f%03d", i), bytes("body \(i)"), meta: ["mode": "33216"]) }
+        let d = try await t.ino("d")
+        _ = try await t.list("d")
+        faulty.resetCounts()
+        for i in 0..<10 { #expect(try await cat(t, d, i) == bytes("body \(i)")) }
+        await settled(t)
+        #expect(faulty.calls("get") <= 10, "no open could take a body fetched ahead: none is")
+    }
+
     @Test func onlyASequenceStartsIt() async throws {
         let (t, faulty, d, bodies) = try await fixture(40)
         #expect(try await cat(t, d, 7) == bodies[7])

@@ -224,6 +224,8 @@ public final class Filesystem: FilesystemOperations {
     /// Its fetches keep what they bring only while LookupBodies has room for it; the answer's metadata goes to
     /// the stat cache unless the cache learned something newer meanwhile.
     func touchedListedFile(_ path: FSPath) {
+        // Without a stat cache no open trusts a recent answer, so no open could take what was fetched.
+        guard cache.enabled else { return }
         directoryReadahead.touched(path, now: clock.now()) { [self] path, size in
             guard lookupBodies.hasRoom(for: Int(size), now: clock.now()),
                   let fetched = await openingGET(path, length: Int(size), remember: false) else { return }

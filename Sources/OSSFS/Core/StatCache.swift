@@ -40,7 +40,7 @@ final class StatCache: Sendable {
         self.clock = clock
     }
 
-    private var enabled: Bool { ttl != 0 && capacity > 0 }
+    var enabled: Bool { ttl != 0 && capacity > 0 }
 
     func get(_ path: FSPath) -> Answer? {
         guard enabled else { return nil }
