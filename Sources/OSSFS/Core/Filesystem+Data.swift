@@ -103,8 +103,7 @@ extension Filesystem {
     /// An open for reading whose name's last answer is too old to trust: the directory read-ahead moves on
     /// first (a walk after an earlier `ls -l`), and may have fetched this very name meanwhile.
     private func openingGETAfterReadahead(_ path: FSPath) async -> (info: NodeInfo, head: OpenedHead)? {
-        touchedListedFile(path)
-        await directoryReadahead.wait(for: path)
+        await followReadahead(path)
         if let recent = cache.recent(path, within: Self.openReuseWindow),
            let head = lookupBodies.take(path, etag: recent.etag, now: clock.now())
         {
@@ -130,8 +129,7 @@ extension Filesystem {
                 reused = true
                 // The lookup that just read it, or the directory read-ahead, may have brought its bytes too
                 // (or be bringing them: wait rather than fetch them twice).
-                touchedListedFile(path)
-                await directoryReadahead.wait(for: path)
+                await followReadahead(path)
                 head = lookupBodies.take(path, etag: recent.etag, now: clock.now())
             } else if fetchHead, let fetched = await openingGETAfterReadahead(path) {
                 info = fetched.info

@@ -202,8 +202,7 @@ public final class Filesystem: FilesystemOperations {
     /// follows), else its HEAD, which may also find a symlink stored as a file (ossfs 1.x). nil when it is gone.
     func completeListedFile(_ path: FSPath, _ guess: NodeInfo) async throws -> NodeInfo? {
         // The directory read-ahead may be bringing it (or have brought it) already.
-        touchedListedFile(path)
-        await directoryReadahead.wait(for: path)
+        await followReadahead(path)
         if case .present(let info)? = cache.get(path), info.complete { return info }
         if guess.size > 0, guess.size <= Self.lookupGETLimit,
            let fetched = await openingGET(path, length: Int(guess.size))
@@ -220,10 +219,11 @@ public final class Filesystem: FilesystemOperations {
         return info
     }
 
-    /// A listed file is being looked up or opened: the directory read-ahead moves on (see DirectoryReadahead).
-    /// Its fetches keep what they bring only while LookupBodies has room for it; the answer's metadata goes to
-    /// the stat cache unless the cache learned something newer meanwhile.
-    func touchedListedFile(_ path: FSPath) {
+    /// A listed file is being looked up or opened: the directory read-ahead moves on (see DirectoryReadahead),
+    /// and if it is fetching this very file, the caller waits for that rather than asking again. Its fetches
+    /// keep what they bring only while LookupBodies has room for it; the answer's metadata goes to the stat
+    /// cache unless the cache learned something newer meanwhile.
+    func followReadahead(_ path: FSPath) async {
         // Without a stat cache no open trusts a recent answer, so no open could take what was fetched.
         guard cache.enabled else { return }
         directoryReadahead.touched(path, now: clock.now()) { [self] path, size in
@@ -232,6 +232,7 @@ public final class Filesystem: FilesystemOperations {
             lookupBodies.put(path, fetched.head, now: clock.now())
             cache.putUnlessKnown(path, fetched.info, sameVersionRefreshes: true)
         }
+        await directoryReadahead.wait(for: path)
     }
 
     /// Asks the store, concurrently: the file object, the `dir/` marker, and (unless notsup_compat_dir)
