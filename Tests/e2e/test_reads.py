@@ -1,6 +1,6 @@
 """Reads through the prefetcher: one and four concurrent sequential readers of a large file, random-offset
-reads, a read-ahead budget smaller than one chunk, a file replaced on the server while it is open, and `cat`
-of a directory of small files (the directory read-ahead)."""
+reads, a read-ahead budget smaller than one chunk, a file replaced on the server while it is open, `cat`
+of a directory of small files (the directory read-ahead), and small files handed to the page cache at open."""
 import errno
 import os
 import random
@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from e2elib.tools import pattern
+from e2elib.tools import pattern, read_file, resident_after_open
 
 MiB = 1024 * 1024
 
@@ -120,3 +120,38 @@ def test_cat_of_a_directory_of_small_files_fetches_each_once(env):
     fetched = [line.split()[1].rsplit("/", 1)[1] for line in gets]
     assert len(gets) == len(names), f"{len(gets)} GETs of {len(names)} files; twice: " + \
         str(sorted({n for n in fetched if fetched.count(n) > 1}))
+
+
+def test_a_small_file_is_in_the_page_cache_once_opened(env):
+    """The open's GET brought the whole file: the kernel gets it before the open returns, and the reads
+    that follow send no READ. A file larger than that GET is not stored (nothing is read at open)."""
+    small, big = pattern(10_000, 21), pattern(3 * MiB, 22)
+    env.bucket.put_object("small", small)
+    env.bucket.put_object("big", big)
+    m = env.mount()
+    os.stat(m / "small")
+    os.stat(m / "big")
+    time.sleep(1.2)   # past the lookup's reuse window: the opens GET the files' first bytes
+    assert resident_after_open(m / "small") == (3, 3)
+    assert read_file(m / "small") == small
+    assert resident_after_open(m / "big") == (0, 3 * MiB // 4096)
+    assert read_file(m / "big") == big
+
+
+def test_an_older_longer_version_leaves_no_tail_in_the_page_cache(env):
+    """The kernel still believes the old, longer size (its attributes are valid for 10 s) and holds the old
+    version's pages when an open GETs a shorter new version whole: storing only the new bytes and keeping
+    the cache would leave the old tail readable past the new end. The open then lets the kernel drop its
+    pages and read, as it does for any other changed file."""
+    old, new = pattern(8192, 23), pattern(4096, 24)
+    env.bucket.put_object("f", old)
+    m = env.mount(["attr_timeout=10", "entry_timeout=10"])
+    assert os.stat(m / "f").st_size == 8192
+    assert read_file(m / "f") == old   # the kernel now caches both pages
+    env.bucket.put_object("f", new)
+    time.sleep(1.2)   # past the lookup's reuse window: the open GETs the new version, all of it
+    fd = os.open(m / "f", os.O_RDONLY)
+    try:
+        assert os.pread(fd, 8192, 0) == new
+    finally:
+        os.close(fd)

@@ -154,9 +154,10 @@ extension Filesystem {
         let etag = file.with { $0.dirty || $0.pinUnconfirmed ? nil : $0.pinnedETag }
         let previous = inodes.setLastOpenETag(ino, etag)
         let h = FileHandle(ino: ino, file: file, flags: flags)
-        if flags.access != .writeOnly { adoptOpenedHead(h) }
+        let head = flags.access != .writeOnly ? adoptOpenedHead(h) : nil
         let handle = handles.insert(.file(h))
-        return OpenReply(handle: handle, keepCache: etag != nil && previous == etag)
+        return OpenReply(handle: handle, keepCache: etag != nil && previous == etag,
+                         wholeFile: flags.access == .readOnly && !flags.truncate ? wholeFile(file, head) : nil)
     }
 
     func fileHandle(_ id: HandleID) throws -> FileHandle {

@@ -142,15 +142,31 @@ extension Filesystem {
     }
 
     /// The first handle opened on a state the open's GET made reads from the bytes that GET brought.
-    func adoptOpenedHead(_ h: FileHandle) {
+    @discardableResult
+    func adoptOpenedHead(_ h: FileHandle) -> OpenedHead? {
         guard let head = h.file.with({ s -> OpenedHead? in
             defer { s.openedHead = nil }
             guard let head = s.openedHead, s.staging == nil, !s.dirty, s.pinnedETag == head.etag else { return nil }
             return head
-        }), let path = inodes.path(h.ino) else { return }
+        }), let path = inodes.path(h.ino) else { return nil }
         let (size, info) = h.file.with { ($0.size, $0.info) }
         let reader = makeReader(h, key: names.fileKey(path), etag: head.etag, size: size, info: info, seed: head.chunk)
         h.reader.withLock { $0 = reader }
+        return head
+    }
+
+    /// The open's GET brought the whole file: its bytes for the kernel's page cache, if nothing else can have
+    /// pages of this inode in flight (the only handle, nobody writing) and they pass the CRC64 check a read
+    /// would make.
+    func wholeFile(_ file: OpenFile, _ head: OpenedHead?) -> ReadBuffer? {
+        guard let head, head.chunk.count > 0 else { return nil }
+        let chunk = head.chunk
+        let fits = file.with { s in
+            s.handles == 1 && s.writers == 0 && s.staging == nil && !s.dirty && s.pinnedETag == head.etag
+                && s.size == UInt64(chunk.count)
+        }
+        guard fits, chunk.objectCRC == nil || chunk.objectCRC == chunk.crc else { return nil }
+        return ReadBuffer(slices: [.init(memory: chunk.memory, offset: 0, count: chunk.count)])
     }
 
     /// A read of a file with a staging file (held under `file.lock`): old bytes are fetched where missing.

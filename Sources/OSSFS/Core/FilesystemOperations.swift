@@ -156,16 +156,20 @@ public struct OpenFlags: Sendable, Hashable {
 }
 
 /// What the core asks of the kernel for an opened file.
-public struct OpenReply: Sendable, Hashable {
+public struct OpenReply: Sendable {
     public var handle: HandleID
     /// Keep the kernel's page cache across opens (the object did not change since it was cached).
     public var keepCache: Bool
     /// Bypass the page cache for this handle.
     public var directIO: Bool
-    public init(handle: HandleID, keepCache: Bool = false, directIO: Bool = false) {
+    /// The whole file at the pinned version, CRC-checked, when the open's GET brought all of it: the kernel
+    /// may take it into its page cache before the open returns, so that reading it costs no READ request.
+    public var wholeFile: ReadBuffer?
+    public init(handle: HandleID, keepCache: Bool = false, directIO: Bool = false, wholeFile: ReadBuffer? = nil) {
         self.handle = handle
         self.keepCache = keepCache
         self.directIO = directIO
+        self.wholeFile = wholeFile
     }
 }
 

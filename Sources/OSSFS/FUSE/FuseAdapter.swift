@@ -16,6 +16,9 @@ final class FuseAdapter: @unchecked Sendable {
     let settings: FuseAdapterSettings
     let log: LogHandler
     let limiter: InFlightLimiter
+    /// The session, for page-cache stores; set once before the mount, so before any request.
+    var live: LiveSession?
+    let kernelSizes = KernelSizes()
 
     init(filesystem: any FilesystemOperations, settings: FuseAdapterSettings, log: @escaping LogHandler) {
         self.filesystem = filesystem
@@ -130,6 +133,12 @@ final class FuseAdapter: @unchecked Sendable {
         done.wait()
     }
 
+    /// Every entry reply goes out through here: the kernel's size for the inode becomes the entry's.
+    func entry(_ reply: FuseReply, _ e: Entry) {
+        kernelSizes.told(e.attributes)
+        reply.entry(e)
+    }
+
     // MARK: names
 
     func lookup(_ req: fuse_req_t?, parent: fuse_ino_t, name: String) {
@@ -141,7 +150,7 @@ final class FuseAdapter: @unchecked Sendable {
             Task.immediate {   // on this thread until it waits, requests too: as in submit
                 defer { self.limiter.release() }
                 do {
-                    reply.entry(try await fs.lookup(parent: InodeNumber(parent), name: name))
+                    self.entry(reply, try await fs.lookup(parent: InodeNumber(parent), name: name))
                 } catch let e as FSError where e == .notFound && negative > 0 {
                     reply.negativeEntry(timeout: negative)
                 } catch {
@@ -152,26 +161,36 @@ final class FuseAdapter: @unchecked Sendable {
     }
 
     func forget(_ req: fuse_req_t?, ino: fuse_ino_t, count: UInt64) {
+        kernelSizes.unknown(ino)
         filesystem.forget(InodeNumber(ino), count: count)
         fuse_reply_none(req)
     }
 
     func forgetMulti(_ req: fuse_req_t?, _ items: UnsafeBufferPointer<fuse_forget_data>) {
-        for item in items { filesystem.forget(InodeNumber(item.ino), count: item.nlookup) }
+        for item in items {
+            kernelSizes.unknown(item.ino)
+            filesystem.forget(InodeNumber(item.ino), count: item.nlookup)
+        }
         fuse_reply_none(req)
     }
 
     func getattr(_ req: fuse_req_t?, ino: fuse_ino_t, fh: UInt64?) {
         submit(FuseReply(req), "getattr") { fs in
             try await fs.getattr(InodeNumber(ino), handle: fh.map { HandleID($0) })
-        } encode: { reply, result in reply.attributes(result.0, timeout: result.timeout) }
+        } encode: { reply, result in
+            self.kernelSizes.told(result.0)
+            reply.attributes(result.0, timeout: result.timeout)
+        }
     }
 
     func setattr(_ req: fuse_req_t?, ino: fuse_ino_t, changes: AttributeChanges, fh: UInt64?) {
         let caller = Self.caller(req)
         submit(FuseReply(req), "setattr") { fs in
             try await fs.setattr(InodeNumber(ino), changes: changes, handle: fh.map { HandleID($0) }, caller: caller)
-        } encode: { reply, result in reply.attributes(result.0, timeout: result.timeout) }
+        } encode: { reply, result in
+            self.kernelSizes.told(result.0)
+            reply.attributes(result.0, timeout: result.timeout)
+        }
     }
 
     func readlink(_ req: fuse_req_t?, ino: fuse_ino_t) {
@@ -183,14 +202,14 @@ final class FuseAdapter: @unchecked Sendable {
         let caller = Self.caller(req)
         submit(FuseReply(req), "mknod") { fs in
             try await fs.mknod(parent: InodeNumber(parent), name: name, mode: mode, caller: caller)
-        } encode: { reply, entry in reply.entry(entry) }
+        } encode: { reply, entry in self.entry(reply, entry) }
     }
 
     func mkdir(_ req: fuse_req_t?, parent: fuse_ino_t, name: String, mode: UInt32) {
         let caller = Self.caller(req)
         submit(FuseReply(req), "mkdir") { fs in
             try await fs.mkdir(parent: InodeNumber(parent), name: name, permissions: mode & 0o7777, caller: caller)
-        } encode: { reply, entry in reply.entry(entry) }
+        } encode: { reply, entry in self.entry(reply, entry) }
     }
 
     func unlink(_ req: fuse_req_t?, parent: fuse_ino_t, name: String) {
@@ -205,7 +224,7 @@ final class FuseAdapter: @unchecked Sendable {
         let caller = Self.caller(req)
         submit(FuseReply(req), "symlink") { fs in
             try await fs.symlink(parent: InodeNumber(parent), name: name, target: target, caller: caller)
-        } encode: { reply, entry in reply.entry(entry) }
+        } encode: { reply, entry in self.entry(reply, entry) }
     }
 
     func rename(_ req: fuse_req_t?, parent: fuse_ino_t, name: String, newParent: fuse_ino_t, newName: String,
@@ -222,7 +241,7 @@ final class FuseAdapter: @unchecked Sendable {
     func link(_ req: fuse_req_t?, ino: fuse_ino_t, newParent: fuse_ino_t, newName: String) {
         submit(FuseReply(req), "link") { fs in
             try await fs.link(InodeNumber(ino), newParent: InodeNumber(newParent), newName: newName)
-        } encode: { reply, entry in reply.entry(entry) }
+        } encode: { reply, entry in self.entry(reply, entry) }
     }
 
     // MARK: files
@@ -245,7 +264,18 @@ final class FuseAdapter: @unchecked Sendable {
         let flags = FuseEncoding.openFlags(info.flags)
         submit(FuseReply(req), "open") { fs in
             try await fs.open(InodeNumber(ino), flags: flags, caller: caller)
-        } encode: { reply, opened in reply.open(self.fileInfo(info, opened)) }
+        } encode: { reply, opened in
+            var fi = self.fileInfo(info, opened)
+            // The kernel takes the whole file into its page cache now, so reading it sends no READ. Only
+            // when its size is the file's: a larger one could leave an older version's pages readable past
+            // the end.
+            if fi.direct_io == 0, let whole = opened.wholeFile, let live = self.live,
+               self.kernelSizes.size(ino) == UInt64(whole.count), live.store(InodeNumber(ino), whole)
+            {
+                fi.keep_cache = 1
+            }
+            reply.open(fi)
+        }
     }
 
     func create(_ req: fuse_req_t?, parent: fuse_ino_t, name: String, mode: UInt32, info: fuse_file_info) {
@@ -254,7 +284,10 @@ final class FuseAdapter: @unchecked Sendable {
         submit(FuseReply(req), "create") { fs in
             try await fs.create(parent: InodeNumber(parent), name: name, permissions: mode & 0o7777, flags: flags,
                                 caller: caller)
-        } encode: { reply, result in reply.create(result.0, self.fileInfo(info, result.1)) }
+        } encode: { reply, result in
+            self.kernelSizes.told(result.0.attributes)
+            reply.create(result.0, self.fileInfo(info, result.1))
+        }
     }
 
     /// Bytes that already arrived are sent from the libfuse thread that got the request (no task, no thread
@@ -276,7 +309,8 @@ final class FuseAdapter: @unchecked Sendable {
 
     /// `buffer` is libfuse's, valid only during this call: answered here when the core can stage it at once
     /// (the hot path of sequential writes), else copied and handed to a task like every other request.
-    func write(_ req: fuse_req_t?, fh: UInt64, buffer: UnsafeRawBufferPointer, offset: Int) {
+    func write(_ req: fuse_req_t?, ino: fuse_ino_t, fh: UInt64, buffer: UnsafeRawBufferPointer, offset: Int) {
+        kernelSizes.unknown(ino)   // a write past the end grows the kernel's size before we answer
         let at = UInt64(max(0, offset))
         do {
             if let count = try filesystem.writeImmediately(HandleID(fh), offset: at, data: buffer) {
@@ -324,6 +358,8 @@ final class FuseAdapter: @unchecked Sendable {
             // unpins them), and a count arriving then would name an inode the core already evicted.
             _ = DirectoryBuffer.fill(reply, size: size, entries: entries, plus: plus) { sent in
                 guard plus else { return }
+                let told = sent.lazy.filter { !DirectoryBuffer.isDot($0.name) }.compactMap { $0.entry?.attributes }
+                self.kernelSizes.told(told)
                 let inodes = sent.compactMap { $0.entry != nil && !DirectoryBuffer.isDot($0.name) ? $0.ino : nil }
                 if !inodes.isEmpty { self.filesystem.confirmLookups(inodes) }
             }

@@ -57,8 +57,9 @@ enum FuseOperationsTable {
         ops.read = { req, _, size, off, fi in
             FuseAdapter.from(req).read(req, fh: fi!.pointee.fh, size: size, offset: Int(off))
         }
-        ops.write = { req, _, buf, size, off, fi in
-            FuseAdapter.from(req).write(req, fh: fi!.pointee.fh, buffer: UnsafeRawBufferPointer(start: buf, count: size),
+        ops.write = { req, ino, buf, size, off, fi in
+            FuseAdapter.from(req).write(req, ino: ino, fh: fi!.pointee.fh,
+                                        buffer: UnsafeRawBufferPointer(start: buf, count: size),
                                         offset: Int(off))
         }
         ops.flush = { req, _, fi in FuseAdapter.from(req).flush(req, fh: fi!.pointee.fh) }

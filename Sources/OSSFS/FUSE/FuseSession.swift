@@ -89,6 +89,7 @@ public final class FuseSession: @unchecked Sendable {
         session = created
         let live = LiveSession(created)
         liveSession = live
+        adapter.live = live
         filesystem.kernelCacheNotifier?.install { ino in live.invalidateInode(ino) }
     }
 
@@ -177,6 +178,23 @@ final class LiveSession: Sendable {
             pointer.withLock { p in
                 guard let p else { return }
                 _ = fuse_lowlevel_notify_inval_inode(p, fuse_ino_t(ino.rawValue), 0, 0)
+            }
+        }
+    }
+
+    /// Puts `bytes` into the inode's page cache from offset 0, on the calling thread: only for an inode no
+    /// read can hold pages of (the kernel would wait for them). False when the kernel did not take all of it.
+    func store(_ ino: InodeNumber, _ bytes: ReadBuffer) -> Bool {
+        bytes.withBuffers { buffers in
+            guard buffers.count == 1, let b = buffers.first else { return false }
+            return pointer.withLock { p in
+                guard let p else { return false }
+                var vector = fuse_bufvec(count: 1, idx: 0, off: 0,
+                                         buf: fuse_buf(size: b.count, flags: fuse_buf_flags(rawValue: 0),
+                                                       mem: UnsafeMutableRawPointer(mutating: b.baseAddress),
+                                                       fd: -1, pos: 0))
+                let copy = fuse_buf_copy_flags(rawValue: 0)
+                return fuse_lowlevel_notify_store(p, fuse_ino_t(ino.rawValue), 0, &vector, copy) == 0
             }
         }
     }

@@ -1,6 +1,8 @@
 """Running ordinary tools (cp, dd, mv, rsync, tar, fio...) with a time bound and a readable failure."""
 from __future__ import annotations
 
+import ctypes
+import mmap
 import os
 import random
 import subprocess
@@ -39,6 +41,33 @@ def write_local(path, data: bytes) -> None:
 def read_file(path) -> bytes:
     with open(path, "rb") as f:
         return f.read()
+
+
+def resident_after_open(path) -> tuple[int, int]:
+    """Opens `path` read-only, reads nothing, and returns (pages in the kernel's page cache, pages of the
+    file), from mincore(2) on a mapping of it (mapping a file reads nothing either)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mmap.restype = ctypes.c_void_p
+    libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
+    libc.mincore.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p]
+    libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+    page = os.sysconf("SC_PAGE_SIZE")
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        size = os.fstat(fd).st_size
+        pages = (size + page - 1) // page
+        addr = libc.mmap(None, size, mmap.PROT_READ, mmap.MAP_SHARED, fd, 0)
+        if addr in (None, ctypes.c_void_p(-1).value):
+            raise OSError(ctypes.get_errno(), "mmap")
+        try:
+            vec = (ctypes.c_ubyte * pages)()
+            if libc.mincore(addr, size, vec) != 0:
+                raise OSError(ctypes.get_errno(), "mincore")
+            return sum(v & 1 for v in vec), pages
+        finally:
+            libc.munmap(addr, size)
+    finally:
+        os.close(fd)
 
 
 def errno_of(code: str, timeout: float = 120.0) -> tuple[str, float]:
