@@ -60,6 +60,24 @@ func poolUnmaps(_ pool: ChunkPool) async -> Bool {
         await t.fs.release(h)
     }
 
+    @Test func aMediumFilesFirstReadWaitsForTheFirstChunkOnly() async throws {
+        // The file fits in one chunk (8 MiB), but fetching it whole would make the first byte wait for all
+        // of it: the first GET is the first chunk, the rest follow in growing chunks.
+        let faulty = FaultyStore(MemoryObjectStore())
+        let t = Harness(store: faulty, memory: faulty.inner)
+        let data = randomBytes(6 << 20, seed: 53)
+        try await t.put("medium", data)
+        let h = try await t.open("medium", OpenFlags(access: .readOnly))
+        faulty.resetCounts()
+        #expect(try await t.fs.read(h, offset: 0, size: 4096) == Array(data[0..<4096]))
+        #expect(faulty.getRanges.first == 0..<UInt64(Prefetcher.initialChunk))
+        #expect(try await sequential(t, h, block: 128 << 10) == data)
+        let lengths = faulty.getRanges.compactMap { $0 }.sorted { $0.lowerBound < $1.lowerBound }.map(\.count)
+        #expect(lengths.reduce(0, +) == data.count, "every byte fetched once")
+        await t.fs.release(h)
+        #expect(await poolDrains(t.fs))
+    }
+
     @Test func randomReadsFetchExactlyTheirRange() async throws {
         let faulty = FaultyStore(MemoryObjectStore())
         let t = Harness(store: faulty, memory: faulty.inner)
