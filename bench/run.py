@@ -87,6 +87,9 @@ def make_local_files(ctx):
     ctx.ttfb_local = os.path.join(ctx.workdir, "ttfb.bin")
     with open(ctx.ttfb_local, "wb") as f:
         f.write(os.urandom(256 * 1024))
+    ctx.ttfb8_local = os.path.join(ctx.workdir, "ttfb8.bin")
+    with open(ctx.ttfb8_local, "wb") as f:
+        f.write(os.urandom(8_000_000))
 
 
 def fill_server(ctx, server):
@@ -95,6 +98,8 @@ def fill_server(ctx, server):
     raw.put_seconds(server.url("PUT", "big.bin"), ctx.big_local, ctx.timeout)
     ttfb_keys = [f"ttfb/f{i:03d}" for i in range(ctx.sizes.ttfb_count)]
     raw.batch_seconds(raw.put_requests(server, ttfb_keys, ctx.ttfb_local), 16, ctx.timeout)
+    ttfb8_keys = [f"ttfb8/f{i:03d}" for i in range(ctx.sizes.ttfb_count)]
+    raw.batch_seconds(raw.put_requests(server, ttfb8_keys, ctx.ttfb8_local), 4, ctx.timeout)
     ls_keys = [f"ls/obj-{i:05d}" for i in range(ctx.sizes.ls_count)]
     raw.batch_seconds(raw.put_requests(server, ls_keys, os.path.join(ctx.small_src, "f0000")), 16,
                       ctx.timeout * 2)
