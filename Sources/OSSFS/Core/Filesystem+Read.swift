@@ -141,8 +141,8 @@ extension Filesystem {
         return (info, OpenedHead(etag: m.etag, chunk: chunk))
     }
 
-    /// The first handle opened on a state the open's GET made reads from the bytes that GET brought.
-    @discardableResult
+    /// The first handle opened on a state the open's GET made reads from the bytes that GET brought (which
+    /// are returned, for `wholeFile`).
     func adoptOpenedHead(_ h: FileHandle) -> OpenedHead? {
         guard let head = h.file.with({ s -> OpenedHead? in
             defer { s.openedHead = nil }

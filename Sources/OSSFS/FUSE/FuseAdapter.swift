@@ -358,10 +358,9 @@ final class FuseAdapter: @unchecked Sendable {
             // unpins them), and a count arriving then would name an inode the core already evicted.
             _ = DirectoryBuffer.fill(reply, size: size, entries: entries, plus: plus) { sent in
                 guard plus else { return }
-                let told = sent.lazy.filter { !DirectoryBuffer.isDot($0.name) }.compactMap { $0.entry?.attributes }
-                self.kernelSizes.told(told)
-                let inodes = sent.compactMap { $0.entry != nil && !DirectoryBuffer.isDot($0.name) ? $0.ino : nil }
-                if !inodes.isEmpty { self.filesystem.confirmLookups(inodes) }
+                let looked = sent.filter { $0.entry != nil && !DirectoryBuffer.isDot($0.name) }
+                self.kernelSizes.told(looked.lazy.compactMap { $0.entry?.attributes })
+                if !looked.isEmpty { self.filesystem.confirmLookups(looked.map(\.ino)) }
             }
         }
     }
