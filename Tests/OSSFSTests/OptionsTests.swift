@@ -84,7 +84,7 @@ struct OptionsTests {
         #expect(f.parallelCount == 8 && f.multiRequestMax == 30 && !f.copyAPIEnabled)
         #expect(f.statCacheSize == 5000 && f.statCacheTTL == 30 && !f.negativeCache)
         #expect(f.attributeTimeout == 30 && f.entryTimeout == 30, "stat_cache_expire sets the kernel timeouts")
-        #expect(f.cacheDirectory == "/var/cache/o" && o.deleteCache && f.ensureDiskFree == 1024 << 20)
+        #expect(f.cacheDirectory == "/var/cache/o" && f.deleteCache && f.ensureDiskFree == 1024 << 20)
         #expect(f.stagingDirectory == "/var/tmp" && f.maxDirtyData == 100 << 20)
         #expect(f.xattrEnabled && f.symlinkInMeta && f.readdirOptimize && f.complementStat && f.noImplicitDirectories)
         #expect(o.adapter.xattrs, "use_xattr reaches the FUSE adapter too")

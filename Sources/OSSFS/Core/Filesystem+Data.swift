@@ -299,6 +299,7 @@ extension Filesystem {
                 }
             }
         }
+        if config.deleteCache { dataCache?.wipe() }
     }
 
     // MARK: - Staging (all under file.lock)

@@ -115,8 +115,9 @@ extension Filesystem {
     {
         let notifier = kernelCacheNotifier
         let ino = h.ino
+        let cached = dataCache.flatMap { cache in etag.map { CachedVersion(cache: cache, key: key, etag: $0, size: size) } }
         return Prefetcher(key: key, etag: etag, size: size, objectCRC: info.crc64?.value(for: etag), store: store,
-                          pool: chunkPool, seed: seed, invalidateKernelCache: { notifier?.invalidate(ino) })
+                          pool: chunkPool, seed: seed, cache: cached, invalidateKernelCache: { notifier?.invalidate(ino) })
     }
 
     /// Open's close-to-open check for a reader, as one GET of the file's first bytes instead of a HEAD: the

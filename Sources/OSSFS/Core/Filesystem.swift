@@ -31,6 +31,8 @@ public final class Filesystem: FilesystemOperations {
     /// in `tmpdir=` itself, without crash recovery; `recover()` reports why).
     let area: StagingArea?
     let space: SpaceGuard
+    /// `use_cache=`: file data kept on local disk (nil when off, or when the directory is unusable).
+    let dataCache: DiskDataCache?
     let startupWarnings: [String]
     let mimeTypes: MimeTypes
 
@@ -55,18 +57,34 @@ public final class Filesystem: FilesystemOperations {
         self.inodes = InodeTable(rootInfo: rootInfo)
         self.cache = StatCache(ttl: configuration.statCacheTTL, capacity: configuration.statCacheSize,
                                negative: configuration.negativeCache, clock: clock)
-        let space = SpaceGuard(ensureFree: configuration.ensureDiskFree, freeSpace: configuration.freeSpaceProbe)
+        var warnings: [String] = []
+        var dataCache: DiskDataCache?
+        if let directory = configuration.cacheDirectory {
+            do {
+                // The cache leaves ensure_diskfree free plus 5% of its filesystem, so staged writes keep room.
+                dataCache = try DiskDataCache(directory: directory, bucket: configuration.bucket,
+                                              reserve: configuration.ensureDiskFree,
+                                              freeSpace: configuration.freeSpaceProbe)
+                if configuration.deleteCache { dataCache?.wipe() }
+            } catch {
+                warnings.append("use_cache=\(directory) unusable, reading without a disk cache: \(error)")
+            }
+        }
+        self.dataCache = dataCache
+        let space = SpaceGuard(ensureFree: configuration.ensureDiskFree, freeSpace: configuration.freeSpaceProbe,
+                               reclaim: dataCache.map { cache in { cache.reclaim($0) } })
         self.space = space
         do {
             self.area = try StagingArea(root: configuration.stagingDirectory,
                                         identity: "\(configuration.bucket):/\(configuration.prefix)", space: space)
-            self.startupWarnings = area?.sharedWithLiveMount == true
-                ? ["another live mount of this bucket:/prefix holds its staging area; this one uses \(area!.directory)"]
-                : []
+            if area?.sharedWithLiveMount == true {
+                warnings.append("another live mount of this bucket:/prefix holds its staging area; this one uses \(area!.directory)")
+            }
         } catch {
             self.area = nil
-            self.startupWarnings = ["staging area unusable, no crash recovery for this mount: \(error)"]
+            warnings.append("staging area unusable, no crash recovery for this mount: \(error)")
         }
+        self.startupWarnings = warnings
     }
 
     // MARK: - Errors

@@ -55,6 +55,8 @@ public struct FilesystemConfiguration: Sendable {
     public var stagingDirectory: String = "/tmp"
     /// `use_cache=DIR`: a disk data cache, nil when off.
     public var cacheDirectory: String? = nil
+    /// `del_cache`: delete the cached blocks at mount and at unmount.
+    public var deleteCache: Bool = false
     /// `ensure_diskfree=` bytes kept free on the staging filesystem; below it writes get ENOSPC.
     public var ensureDiskFree: UInt64 = 0
     /// `mpu_abort_age=` seconds: multipart uploads under the prefix older than this are aborted at mount and

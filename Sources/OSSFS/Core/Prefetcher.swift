@@ -95,6 +95,8 @@ final class Prefetcher: Sendable {
     let size: UInt64
     private let store: any ObjectStore
     private let pool: ChunkPool
+    /// The version's blocks in the disk cache (`use_cache=`), nil without one.
+    private let cache: CachedVersion?
     private let invalidateKernelCache: @Sendable () -> Void
 
     private struct State {
@@ -116,18 +118,20 @@ final class Prefetcher: Sendable {
     /// `seed`: the file's first bytes, already fetched at this version (the open's GET); they are the first
     /// chunk, checked like any other.
     init(key: ObjectKey, etag: ETag?, size: UInt64, objectCRC: UInt64?, store: any ObjectStore, pool: ChunkPool,
-         seed: FetchedChunk? = nil, invalidateKernelCache: @escaping @Sendable () -> Void)
+         seed: FetchedChunk? = nil, cache: CachedVersion? = nil, invalidateKernelCache: @escaping @Sendable () -> Void)
     {
         self.key = key
         self.etag = etag
         self.size = size
         self.store = store
         self.pool = pool
+        self.cache = cache
         self.invalidateKernelCache = invalidateKernelCache
         var s = State()
         s.objectCRC = objectCRC
         if let seed, seed.count > 0, UInt64(seed.count) <= size {
             s.chunks = [Chunk(range: 0..<UInt64(seed.count), task: Task { seed }, arrived: ArrivedChunk(seed))]
+            cache?.keepInBackground(0..<UInt64(seed.count), seed)
             s.nextChunkLength = min(Self.initialChunk * 2, pool.chunkSize)
         }
         state = Locked(s)
@@ -242,7 +246,9 @@ final class Prefetcher: Sendable {
         // GET took 10-13 ms to its first byte here. A file no bigger than the first chunk still comes whole.
         let starting = s.chunks.isEmpty
         while end < target, held < limit {
-            let length = Int(min(UInt64(min(s.nextChunkLength, pool.chunkSize)), size - end))
+            var length = Int(min(UInt64(min(s.nextChunkLength, pool.chunkSize)), size - end))
+            // With a disk cache, chunks end on block boundaries (the cache keeps whole blocks only).
+            if let cache { length = min(length, Int(cache.boundary(after: end) - end)) }
             guard let memory = pool.acquire(length) else { break }
             let range = end..<end + UInt64(length)
             s.chunks.append(fetchChunk(range, memory))
@@ -263,14 +269,22 @@ final class Prefetcher: Sendable {
     }
 
     private func fetchChunk(_ range: Range<UInt64>, _ memory: ChunkMemory) -> Chunk {
-        let (store, key, etag) = (self.store, self.key, self.etag)
+        let (store, key, etag, cache) = (self.store, self.key, self.etag, self.cache)
         let arrived = ArrivedChunk()
         let task = Task {
+            if let cache,
+               let hit = cache.load(range, into: UnsafeMutableRawBufferPointer(rebasing: memory.bytes[0..<range.count]))
+            {
+                let f = FetchedChunk(memory: memory, count: range.count, crc: hit.crc, objectCRC: hit.objectCRC)
+                arrived.set(f)
+                return f
+            }
             let sink = ChunkSink(memory: memory, capacity: range.count)
             let metadata = try await store.get(key, range: range, conditions: GetConditions(ifMatch: etag),
                                                into: sink)
             let f = FetchedChunk(memory: memory, count: sink.count, crc: sink.crc, objectCRC: metadata.crc64)
             arrived.set(f)
+            if f.count == range.count { cache?.keepInBackground(range, f) }
             return f
         }
         return Chunk(range: range, task: task, arrived: arrived)
@@ -309,8 +323,10 @@ final class Prefetcher: Sendable {
         })
     }
 
-    /// A GET of exactly `wanted`: random access, or no memory left for chunks.
+    /// A GET of exactly `wanted`: random access, or no memory left for chunks. With a disk cache, the blocks
+    /// around it instead, from the cache or by one GET that the cache then keeps.
     private func fetchDirect(_ wanted: Range<UInt64>) async throws -> ReadBuffer {
+        if let cache { return try await fetchThroughCache(wanted, cache) }
         let (metadata, body) = try await store.get(key, range: wanted, conditions: GetConditions(ifMatch: etag))
         guard body.count == wanted.count else {
             throw FSError.io("short read of \(key): \(body.count) of \(wanted.count) bytes")
@@ -318,6 +334,25 @@ final class Prefetcher: Sendable {
         let extendsChain = state.withLock { $0.verifiedEnd == wanted.lowerBound }
         try verify([(wanted, extendsChain ? CRC64.checksum(body) : nil, metadata.crc64)])
         return ReadBuffer(body)
+    }
+
+    private func fetchThroughCache(_ wanted: Range<UInt64>, _ cache: CachedVersion) async throws -> ReadBuffer {
+        var bytes = [UInt8](repeating: 0, count: wanted.count)
+        if let hit = bytes.withUnsafeMutableBytes({ cache.load(wanted, into: $0) }) {
+            try verify([(wanted, hit.crc, hit.objectCRC)])
+            return ReadBuffer(bytes)
+        }
+        let blocks = cache.aligned(wanted)
+        let (metadata, body) = try await store.get(key, range: blocks, conditions: GetConditions(ifMatch: etag))
+        guard body.count == blocks.count else {
+            throw FSError.io("short read of \(key): \(body.count) of \(blocks.count) bytes")
+        }
+        Task.detached(priority: .utility) { body.withUnsafeBytes { cache.keep(blocks, $0, objectCRC: metadata.crc64) } }
+        let lo = Int(wanted.lowerBound - blocks.lowerBound)
+        bytes = Array(body[lo..<lo + wanted.count])
+        let extendsChain = state.withLock { $0.verifiedEnd == wanted.lowerBound }
+        try verify([(wanted, extendsChain ? CRC64.checksum(bytes) : nil, metadata.crc64)])
+        return ReadBuffer(bytes)
     }
 
     /// Checks the answers' object CRCs against each other and extends the CRC of the bytes read from 0;
@@ -344,6 +379,7 @@ final class Prefetcher: Sendable {
         }
         if let failure {
             invalidateKernelCache()
+            cache?.forget()   // the blocks may hold the bytes that failed
             throw failure
         }
     }

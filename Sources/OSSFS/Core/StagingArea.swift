@@ -13,17 +13,26 @@ import Synchronization
 
 /// `ensure_diskfree=`: writes that would leave less free space on the staging filesystem fail with ENOSPC.
 /// `freeSpace` is the statvfs probe (tests replace it to fill the disk without filling the disk).
+/// Staged data comes before cached data: when the disk cache (`use_cache=`) shares the filesystem, `reclaim`
+/// deletes cached blocks worth the bytes asked for before a write fails.
 final class SpaceGuard: Sendable {
     let ensureFree: UInt64
     let freeSpace: @Sendable (String) -> UInt64?
-    init(ensureFree: UInt64, freeSpace: (@Sendable (String) -> UInt64?)? = nil) {
+    let reclaim: (@Sendable (UInt64) -> UInt64)?
+    init(ensureFree: UInt64, freeSpace: (@Sendable (String) -> UInt64?)? = nil,
+         reclaim: (@Sendable (UInt64) -> UInt64)? = nil)
+    {
         self.ensureFree = ensureFree
         self.freeSpace = freeSpace ?? { StagingFile.freeSpace($0) }
+        self.reclaim = reclaim
     }
 
     func reserve(_ count: UInt64, in directory: String) throws {
         guard ensureFree > 0, count > 0, let free = freeSpace(directory) else { return }
-        if free < count || free - count < ensureFree { throw FSError.noSpace }
+        if free >= count, free - count >= ensureFree { return }
+        if let reclaim, reclaim(ensureFree + count - min(free, ensureFree + count)) > 0,
+           let after = freeSpace(directory), after >= count, after - count >= ensureFree { return }
+        throw FSError.noSpace
     }
 }
 

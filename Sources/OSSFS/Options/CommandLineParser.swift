@@ -156,7 +156,7 @@ public enum CommandLineParser {
         if o.debugCount > 0, o.logLevel < .debug { o.logLevel = .debug }
         // libfuse prints its request trace on stderr, which a daemon no longer has.
         if o.debugCount > 1 { o.foreground = true }
-        if o.deleteCache || o.checkCacheDirectoryExists, o.filesystem.cacheDirectory == nil {
+        if o.filesystem.deleteCache || o.checkCacheDirectoryExists, o.filesystem.cacheDirectory == nil {
             o.notices.append("del_cache and check_cache_dir_exist have no effect without use_cache=DIR")
         }
         state.options = o

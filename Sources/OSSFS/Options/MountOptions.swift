@@ -67,8 +67,6 @@ public struct MountOptions: Sendable {
     public var logFile: String?
     /// `dbglevel=` (ossfs 1.x's code defaults to err).
     public var logLevel: LogLevel = .error
-    /// `del_cache`: wipe the use_cache= directory at start and at exit.
-    public var deleteCache = false
     /// `check_cache_dir_exist`: fail when the use_cache= directory is missing instead of creating it.
     public var checkCacheDirectoryExists = false
 

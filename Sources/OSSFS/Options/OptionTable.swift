@@ -243,7 +243,7 @@ enum OptionTable {
             value(["use_cache"], "DIR", "keep a disk cache of file data in DIR", default: "off") { s, _, v in
                 s.options.filesystem.cacheDirectory = v.isEmpty ? nil : v
             },
-            flag(["del_cache"], "empty the use_cache= directory at start and exit") { $0.options.deleteCache = true },
+            flag(["del_cache"], "delete the cached data at mount and at unmount") { $0.options.filesystem.deleteCache = true },
             flag(["check_cache_dir_exist"], "fail when the use_cache= directory does not exist") {
                 $0.options.checkCacheDirectoryExists = true
             },
