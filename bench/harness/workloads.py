@@ -170,8 +170,10 @@ def ttfb(rid="ttfb", folder="ttfb", what="256 KiB files"):
 
 # --- random reads -----------------------------------------------------------------------------------------
 
-def random_read(block_kib, depth):
-    rid = f"rand_{block_kib}k_qd{depth}"
+def random_read(block_kib, depth, cached=False):
+    """`cached`: ossfs mounted with its disk data cache (use_cache=, emptied at mount), which s3fs has in effect
+    at its defaults (it keeps what it fetched in a temporary file while the file is open)."""
+    rid = f"rand_{block_kib}k_qd{depth}" + ("_cache" if cached else "")
 
     def tool(ctx, mount, server, name):
         args = ["fio", "--name=rand", f"--filename={os.path.join(mount.mountpoint, 'big.bin')}", "--readonly",
@@ -191,10 +193,17 @@ def random_read(block_kib, depth):
         return {rid: raw.ranged_reads_per_second(ctx.signed.url("GET", "big.bin"), size, block_kib * 1024, depth,
                                                  ctx.sizes.rand_seconds, ctx.timeout + ctx.sizes.rand_seconds)}
 
-    return Workload([Row(rid, f"random {block_kib} KiB reads, QD{depth}", "IOPS", True, ("raw", 0.8))],
-                    tool, raw_limit,
-                    {rid: f"fio randread direct=1 psync, numjobs={depth} (QD = jobs in flight); "
-                          f"raw: wrk ranged GETs, {depth} keep-alive connection(s)"})
+    title = f"random {block_kib} KiB reads, QD{depth}" + (", ossfs use_cache" if cached else "")
+    note = (f"fio randread direct=1 psync, numjobs={depth} (QD = jobs in flight); "
+            f"raw: wrk ranged GETs, {depth} keep-alive connection(s)")
+    w = Workload([Row(rid, title, "IOPS", True, ("raw", 0.8))], tool, raw_limit,
+                 {rid: note + ("; ossfs with -o use_cache=DIR,del_cache (an empty disk cache on the workdir's tmpfs "
+                               "at mount), s3fs and rclone as in the row above" if cached else "")})
+    if cached:
+        def prepare(ctx, server, name):
+            w.mount_options = {"ossfs": f"use_cache={os.path.join(ctx.workdir, 'cache-ossfs')},del_cache"}
+        w.prepare = prepare
+    return w
 
 
 # --- ls -l ------------------------------------------------------------------------------------------------
@@ -315,4 +324,5 @@ def rename_dir():
 def all_workloads():
     return [ttfb(), ttfb("ttfb_8mb", "ttfb8", "8 MB files"), seq_read(1), seq_read(4), seq_write(),
             random_read(4, 1), random_read(4, 16), random_read(128, 1), random_read(128, 16),
+            random_read(4, 1, cached=True), random_read(4, 16, cached=True),
             ls_cold(), ls_cold_readdir_optimize(), small_files(), rename_dir()]

@@ -70,13 +70,3 @@ struct CachedVersion: Sendable {
     /// Drops every cached block of this version.
     func forget() { cache.forget(keyHash: keyHash, etagHash: etagHash) }
 }
-
-extension CachedVersion {
-    /// Keeps a chunk's whole blocks once the reader has it, off the reader's path: the task holds the chunk's
-    /// memory until the blocks are written.
-    func keepInBackground(_ range: Range<UInt64>, _ chunk: FetchedChunk) {
-        Task.detached(priority: .utility) {
-            keep(range, UnsafeRawBufferPointer(rebasing: chunk.memory.bytes[0..<chunk.count]), objectCRC: chunk.objectCRC)
-        }
-    }
-}

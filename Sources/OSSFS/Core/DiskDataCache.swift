@@ -13,7 +13,7 @@ import OSSCore
 /// of the key is cached, or with the least recently used.
 ///
 /// Integrity: the file begins with a header naming the key, the ETag and the index, with the CRC64 of each
-/// 64 KiB segment of the data and a CRC64 of the header itself. A read checks the header and every segment it
+/// 16 KiB segment of the data and a CRC64 of the header itself. A read checks the header and every segment it
 /// serves; a block that fails (torn by power loss, damaged on disk, another key with the same hash) is deleted
 /// and counts as a miss. Blocks are written under a temporary name and renamed into place, so a concurrent
 /// reader, or another mount sharing the directory, sees a whole block or none.
@@ -22,7 +22,8 @@ import OSSCore
 /// free; `reclaim` lets staged writes, which must not fail for a cache, take space back.
 final class DiskDataCache: Sendable {
     static let blockSize = 1 << 20
-    static let segmentSize = 64 << 10
+    /// A 4 KiB random read reads and checks one segment: small segments keep that cheap, for 8 bytes of header each.
+    static let segmentSize = 16 << 10
     static let subdirectory = ".ossfs-blocks"
     private static let magic: [UInt8] = Array("OSSFSBK1".utf8)
     /// Evictions free at least this much at once: each pass sorts the index.
