@@ -26,7 +26,7 @@ final class DiskDataCache: Sendable {
     static let segmentSize = 16 << 10
     static let subdirectory = ".ossfs-blocks"
     private static let magic: [UInt8] = Array("OSSFSBK1".utf8)
-    /// Evictions free at least this much at once: each pass sorts the index.
+    /// Evictions free at least this much at once (or 1/64 of the cache if more): each pass sorts the index.
     static let evictionBatch: UInt64 = 32 << 20
 
     /// Where this bucket's blocks live.
@@ -196,8 +196,11 @@ final class DiskDataCache: Sendable {
     @discardableResult
     func reclaim(_ count: UInt64) -> UInt64 { evict(max(count, Self.evictionBatch)) }
 
-    private func evict(_ wanted: UInt64) -> UInt64 {
+    private func evict(_ asked: UInt64) -> UInt64 {
         let (victims, freed) = state.withLock { s -> ([String], UInt64) in
+            // At least 1/64 of the cache at once: a pass sorts every entry, so a large cache under churn
+            // must not sort for every few blocks it takes in.
+            let wanted = max(asked, s.bytes / 64)
             var freed: UInt64 = 0
             var victims: [String] = []
             for (name, e) in s.entries.sorted(by: { $0.value.tick < $1.value.tick }) {

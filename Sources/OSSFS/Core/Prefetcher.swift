@@ -246,8 +246,9 @@ final class Prefetcher: Sendable {
         let starting = s.chunks.isEmpty
         while end < target, held < limit {
             var length = Int(min(UInt64(min(s.nextChunkLength, pool.chunkSize)), size - end))
-            // With a disk cache, chunks end on block boundaries (the cache keeps whole blocks only).
-            if let cache { length = min(length, Int(cache.boundary(after: end) - end)) }
+            // With a disk cache, chunks end on block boundaries (the cache keeps whole blocks only): one that
+            // starts off a boundary ends at the next, and the chunks after it keep their sizes.
+            if let cache, end % CachedVersion.blockSize != 0 { length = min(length, Int(cache.boundary(after: end) - end)) }
             guard let memory = pool.acquire(length) else { break }
             let range = end..<end + UInt64(length)
             s.chunks.append(fetchChunk(range, memory))
