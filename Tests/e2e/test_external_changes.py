@@ -73,3 +73,16 @@ def test_own_writes_are_seen_immediately_with_default_cache(env):
     assert read_file(m / "w") == b"two!"
     os.unlink(m / "w")
     assert not os.path.exists(m / "w")
+
+
+def test_a_longer_version_opened_within_the_stat_ttl_reads_to_its_new_end(env):
+    """Another client replaces a file with a longer version while this mount still caches the old attributes
+    (default stat_cache_expire). The open finds the new version and pins it; the kernel, which had just been
+    given the old size, must ask for the size again, or `cat` stops at the old end with new bytes before it."""
+    old, new = os.urandom(2 * 1024 * 1024), os.urandom(2 * 1024 * 1024 + 5)
+    env.bucket.put_object("f", old)
+    m = env.mount()
+    assert read_file(m / "f") == old
+    env.bucket.put_object("f", new)
+    time.sleep(1.2)   # past the lookup's reuse window: the open asks the store
+    assert read_file(m / "f") == new

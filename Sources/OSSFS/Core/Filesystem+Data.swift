@@ -157,7 +157,8 @@ extension Filesystem {
         let head = flags.access != .writeOnly ? adoptOpenedHead(h) : nil
         let handle = handles.insert(.file(h))
         return OpenReply(handle: handle, keepCache: etag != nil && previous == etag,
-                         wholeFile: flags.access == .readOnly && !flags.truncate ? wholeFile(file, head) : nil)
+                         wholeFile: flags.access == .readOnly && !flags.truncate ? wholeFile(file, head) : nil,
+                         size: file.with { $0.dirty || $0.staging != nil ? nil : $0.size })
     }
 
     func fileHandle(_ id: HandleID) throws -> FileHandle {

@@ -165,11 +165,18 @@ public struct OpenReply: Sendable {
     /// The whole file at the pinned version, CRC-checked, when the open's GET brought all of it: the kernel
     /// may take it into its page cache before the open returns, so that reading it costs no READ request.
     public var wholeFile: ReadBuffer?
-    public init(handle: HandleID, keepCache: Bool = false, directIO: Bool = false, wholeFile: ReadBuffer? = nil) {
+    /// The size of the version the open pinned, for a clean file: when the kernel still holds another size
+    /// (another client replaced the object within the attribute timeout), its attributes must go, or reads
+    /// would stop at the old end.
+    public var size: UInt64?
+    public init(handle: HandleID, keepCache: Bool = false, directIO: Bool = false, wholeFile: ReadBuffer? = nil,
+                size: UInt64? = nil)
+    {
         self.handle = handle
         self.keepCache = keepCache
         self.directIO = directIO
         self.wholeFile = wholeFile
+        self.size = size
     }
 }
 

@@ -266,6 +266,11 @@ final class FuseAdapter: @unchecked Sendable {
             try await fs.open(InodeNumber(ino), flags: flags, caller: caller)
         } encode: { reply, opened in
             var fi = self.fileInfo(info, opened)
+            // The kernel's size is another version's: it asks again before reading past it.
+            if let size = opened.size, let told = self.kernelSizes.size(ino), told != size, let live = self.live {
+                live.invalidateAttributes(InodeNumber(ino))
+                self.kernelSizes.unknown(ino)
+            }
             // The kernel takes the whole file into its page cache now, so reading it sends no READ. Only
             // when its size is the file's: a larger one could leave an older version's pages readable past
             // the end.

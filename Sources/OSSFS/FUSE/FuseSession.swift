@@ -182,6 +182,15 @@ final class LiveSession: Sendable {
         }
     }
 
+    /// Marks the inode's attributes stale, on the calling thread (no page is touched, so nothing is waited for):
+    /// the kernel asks for them again before it next needs the size.
+    func invalidateAttributes(_ ino: InodeNumber) {
+        pointer.withLock { p in
+            guard let p else { return }
+            _ = fuse_lowlevel_notify_inval_inode(p, fuse_ino_t(ino.rawValue), -1, 0)
+        }
+    }
+
     /// Puts `bytes` into the inode's page cache from offset 0, on the calling thread: only for an inode no
     /// read can hold pages of (the kernel would wait for them). False when the kernel did not take all of it.
     func store(_ ino: InodeNumber, _ bytes: ReadBuffer) -> Bool {
