@@ -4,6 +4,7 @@ blocks, a damaged block is fetched again, and `del_cache` leaves nothing behind.
 oss-local's request log."""
 import os
 import random
+import time
 
 import pytest
 
@@ -12,9 +13,14 @@ from e2elib.tools import pattern, read_file
 MiB = 1024 * 1024
 
 
+def get_statuses(env, key: str, since: int) -> list:
+    """The status of each GET of `key` in oss-local's log ("GET /bucket/key 206 3B 0ms GetObject")."""
+    return [line.split()[2] for line in env.server.log_text()[since:].splitlines()
+            if line.startswith("GET ") and line.split()[1].endswith("/" + key)]
+
+
 def gets_of(env, key: str, since: int) -> int:
-    return sum(1 for line in env.server.log_text()[since:].splitlines()
-               if line.startswith("GET ") and line.split()[1].endswith("/" + key))
+    return len(get_statuses(env, key, since))
 
 
 def block_files(cache_dir) -> list:
@@ -22,8 +28,7 @@ def block_files(cache_dir) -> list:
 
 
 def wait_for_blocks(cache_dir, count: int) -> None:
-    """Blocks are written behind the reader."""
-    import time
+    """Blocks are written as they arrive; wait a little for those of requests still ending."""
     for _ in range(300):
         if len(block_files(cache_dir)) >= count:
             return
@@ -44,10 +49,27 @@ def test_a_later_mount_reads_a_cached_file_without_fetching_it_again(env, tmp_pa
         assert os.stat(f).st_mode & 0o077 == 0, "cached data is private to its owner"
 
     m = env.mount([f"use_cache={cache}"])
+    os.stat(m / "big")   # the lookup: the stat cache now knows the version
+    time.sleep(1.2)      # past the lookup's reuse window: the open checks the version itself
     before = len(env.server.log_text())
     assert read_file(m / "big") == data
-    # The open's close-to-open check may GET the first bytes; nothing after it does.
-    assert gets_of(env, "big", before) <= 1
+    # The open's check is a GET conditional on the cached version: 304, no bytes; nothing is fetched after it.
+    assert get_statuses(env, "big", before) == ["304"]
+
+
+@pytest.mark.oss_local(args=["--log"])
+def test_a_file_changed_since_it_was_cached_is_fetched_by_the_opens_get(env, tmp_path):
+    old, new = pattern(2 * MiB, 37), pattern(2 * MiB + 5, 38)
+    env.bucket.put_object("f", old)
+    cache = tmp_path / "cache"
+    m = env.mount([f"use_cache={cache}"])
+    assert read_file(m / "f") == old
+    wait_for_blocks(cache, 2)
+    env.bucket.put_object("f", new)   # the stat cache still names the old version
+    time.sleep(1.2)
+    before = len(env.server.log_text())
+    assert read_file(m / "f") == new
+    assert get_statuses(env, "f", before)[0] == "206", "the conditional GET brought the new version's bytes"
 
 
 @pytest.mark.oss_local(args=["--log"])

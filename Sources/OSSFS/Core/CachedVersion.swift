@@ -67,6 +67,11 @@ struct CachedVersion: Sendable {
         }
     }
 
+    /// True when block `index` is in the cache's index (not yet checked).
+    func holds(block index: UInt64) -> Bool {
+        cache.contains(keyHash: keyHash, etagHash: etagHash, block: index)
+    }
+
     /// Drops every cached block of this version.
     func forget() { cache.forget(keyHash: keyHash, etagHash: etagHash) }
 }

@@ -140,6 +140,10 @@ final class DiskDataCache: Sendable {
         return Found(objectCRC: header.objectCRC, crc: wholeSegments ? crc : nil)
     }
 
+    func contains(keyHash: String, etagHash: String, block: UInt64) -> Bool {
+        state.withLock { $0.entries["\(keyHash)-\(etagHash)-\(block)"] != nil }
+    }
+
     // MARK: - Storing
 
     /// Keeps `bytes` as the block (all of it: `blockSize` bytes, or the object's last, shorter block).

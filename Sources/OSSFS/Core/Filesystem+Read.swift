@@ -132,14 +132,48 @@ extension Filesystem {
         guard let memory = chunkPool.acquire(length) else { return nil }
         let key = names.fileKey(path)
         let sink = ChunkSink(memory: memory, capacity: length)
-        guard let m = try? await store.get(key, range: 0..<UInt64(length), conditions: GetConditions(), into: sink),
-              sink.count > 0, UInt64(sink.count) == min(UInt64(length), m.size)
-        else { return nil }
+        // Not for a read-ahead: it files what it gets as fresh (putUnlessKnown).
+        let cached = remember ? cachedVersion(path, key) : nil
+        let m: ObjectMetadata
+        do {
+            // With the first bytes on disk, the GET asks for them only if the object changed (If-None-Match);
+            // 304 confirms the version as a HEAD would, and the disk serves the bytes.
+            m = try await store.get(key, range: 0..<UInt64(length),
+                                    conditions: GetConditions(ifNoneMatch: cached?.version.etag), into: sink)
+        } catch let e as ObjectStoreError where e.code == .notModified {
+            guard let (info, version) = cached else { return nil }
+            let count = Int(min(UInt64(length), version.size))
+            guard let hit = version.load(0..<UInt64(count), into: UnsafeMutableRawBufferPointer(rebasing: memory.bytes[0..<count]))
+            else { return nil }
+            // The metadata is what this mount last knew of this version: not filed again as fresh.
+            return (info, OpenedHead(etag: version.etag,
+                                     chunk: FetchedChunk(memory: memory, count: count, crc: hit.crc, objectCRC: hit.objectCRC)))
+        } catch {
+            return nil
+        }
+        guard sink.count > 0, UInt64(sink.count) == min(UInt64(length), m.size) else { return nil }
         let info = OSSFS1Metadata.decodeObject(m, defaults: defaults)
         guard info.kind == .regular, info.symlinkForm == nil else { return nil }
+        if let dataCache {
+            // The first bytes, for the next open's conditional GET (and the reads that follow it).
+            CachedVersion(cache: dataCache, key: key, etag: m.etag, size: m.size)
+                .keep(0..<UInt64(sink.count), UnsafeRawBufferPointer(rebasing: memory.bytes[0..<sink.count]),
+                      objectCRC: m.crc64)
+        }
         if remember { cache.put(path, info) }
         let chunk = FetchedChunk(memory: memory, count: sink.count, crc: sink.crc, objectCRC: m.crc64)
         return (info, OpenedHead(etag: m.etag, chunk: chunk))
+    }
+
+    /// The version of `path` the stat cache holds (within its TTL, with full metadata), when the disk cache
+    /// holds its first block: the open's GET can then be conditional on it. The metadata stays the stat
+    /// cache's, as fresh as it was (a 304 does not carry it).
+    private func cachedVersion(_ path: FSPath, _ key: ObjectKey) -> (info: NodeInfo, version: CachedVersion)? {
+        guard let dataCache, case .present(let info)? = cache.get(path), info.kind == .regular, info.complete,
+              info.symlinkForm == nil, info.size > 0, let etag = info.etag
+        else { return nil }
+        let version = CachedVersion(cache: dataCache, key: key, etag: etag, size: info.size)
+        return version.holds(block: 0) ? (info, version) : nil
     }
 
     /// The first handle opened on a state the open's GET made reads from the bytes that GET brought (which
