@@ -222,6 +222,20 @@ private func blocks(_ c: DiskDataCache?, reach count: Int) async -> Bool {
         await t.fs.release(h)
     }
 
+    @Test func whatThisMountWroteIsReadBackFromTheCache() async throws {
+        let dir = CacheDirectory()
+        let faulty = FaultyStore(MemoryObjectStore())
+        let t = harness(faulty, dir)
+        let data = randomBytes(2 * MiB + 777, seed: 12)
+        try await t.writeFile("w", data)
+        #expect(t.fs.dataCache?.blockCount == 3, "kept as the last handle went")
+        faulty.resetCounts()
+        let h = try await t.open("w", OpenFlags(access: .readOnly))
+        #expect(try await t.readAll(h, chunk: 128 << 10) == data)
+        #expect(faulty.getRanges.isEmpty, "\(faulty.getRanges)")
+        await t.fs.release(h)
+    }
+
     @Test func aDamagedBlockIsFetchedAgain() async throws {
         let dir = CacheDirectory()
         let faulty = FaultyStore(MemoryObjectStore())

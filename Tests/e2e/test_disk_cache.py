@@ -4,6 +4,7 @@ blocks, a damaged block is fetched again, and `del_cache` leaves nothing behind.
 oss-local's request log."""
 import os
 import random
+import subprocess
 import time
 
 import pytest
@@ -138,3 +139,18 @@ def test_del_cache_leaves_no_blocks_after_unmount(env, tmp_path):
     wait_for_blocks(cache, 3)
     env.unmount(m)
     assert block_files(cache) == []
+
+
+@pytest.mark.oss_local(args=["--log"])
+def test_a_file_written_through_the_mount_reads_back_from_the_cache(env, tmp_path):
+    data = pattern(3 * MiB + 99, 39)
+    src = tmp_path / "src"
+    src.write_bytes(data)
+    cache = tmp_path / "cache"
+    m = env.mount([f"use_cache={cache}"])
+    subprocess.run(["cp", str(src), str(m / "w")], check=True, timeout=60)
+    assert env.bucket.get_object("w").read() == data
+    time.sleep(1.2)   # past the reuse window: the open checks the version with the store
+    before = len(env.server.log_text())
+    assert read_file(m / "w") == data
+    assert get_statuses(env, "w", before) in ([], ["304"]), "the bytes came from the cache"

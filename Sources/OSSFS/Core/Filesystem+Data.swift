@@ -283,6 +283,7 @@ extension Filesystem {
             try? await uploadLocked(file)
             let keep = file.with { $0.dirty && !$0.detached }
             if !keep {
+                cacheUploadedVersionLocked(file)
                 file.discardStaging(area)
                 inodes.dropOpenFile(file.ino, ifIdentical: file)
             }
