@@ -96,19 +96,13 @@ final class DiskDataCache: Sendable {
             s.entries[name]!.tick = s.tick
             return true
         }
-        guard known else { return nil }
-        let fd = open(path(name), O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            drop([name])
-            return nil
-        }
-        defer { close(fd) }
-        guard let header = readHeader(fd), header.key == key, header.etag == etag, header.block == block,
-              range.upperBound <= header.dataLength
+        guard known, let opened = openBlock(name), opened.header.key == key, opened.header.etag == etag,
+              opened.header.block == block, range.upperBound <= opened.header.dataLength
         else {
-            drop([name])
+            if known { drop([name]) }
             return nil
         }
+        let (fd, header) = (opened.fd, opened.header)
         let seg = Self.segmentSize
         let first = range.lowerBound / seg
         let last = (range.upperBound + seg - 1) / seg
@@ -218,9 +212,44 @@ final class DiskDataCache: Sendable {
         return freed
     }
 
+    /// A block file kept open with its checked header, so that a hit costs one pread: closed when the last
+    /// reader holding it is done.
+    private final class OpenBlock: Sendable {
+        let fd: Int32
+        let header: Header
+        init(fd: Int32, header: Header) {
+            self.fd = fd
+            self.header = header
+        }
+        deinit { close(fd) }
+    }
+    private let openBlocks = Locked<[String: OpenBlock]>([:])
+    static let openBlockLimit = 64
+
+    private func openBlock(_ name: String) -> OpenBlock? {
+        if let b = openBlocks.withLock({ $0[name] }) { return b }
+        let fd = open(path(name), O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        guard let header = readHeader(fd) else {
+            close(fd)
+            return nil
+        }
+        let b = OpenBlock(fd: fd, header: header)
+        let displaced = openBlocks.withLock { open -> OpenBlock? in
+            var out: OpenBlock?
+            if open.count >= Self.openBlockLimit, let any = open.keys.first { out = open.removeValue(forKey: any) }
+            open[name] = b
+            return out
+        }
+        _ = displaced   // closed here, outside the lock, unless a reader still holds it
+        return b
+    }
+
     /// Deletes blocks and forgets them.
     private func drop(_ names: [String]) {
         guard !names.isEmpty else { return }
+        let closing = openBlocks.withLock { open in names.compactMap { open.removeValue(forKey: $0) } }
+        _ = closing
         state.withLock { s in
             for name in names {
                 guard let e = s.entries.removeValue(forKey: name) else { continue }
@@ -250,6 +279,7 @@ final class DiskDataCache: Sendable {
             defer { s = State() }
             return Array(s.entries.keys)
         }
+        openBlocks.withLock { $0 = [:] }
         for name in names { unlink(path(name)) }
         for sub in StagingArea.names(in: root) {
             for name in StagingArea.names(in: root + "/" + sub) { unlink(root + "/" + sub + "/" + name) }
