@@ -37,14 +37,20 @@ def wait_for_blocks(cache_dir, count: int) -> None:
     raise AssertionError(f"{len(block_files(cache_dir))} blocks cached, expected {count}")
 
 
+def read_into_cache(env, cache, key: str, data: bytes, options=()):
+    """Mounts with use_cache=`cache`, reads `key` through (it must equal `data`) and waits for its blocks."""
+    m = env.mount([f"use_cache={cache}", *options])
+    assert read_file(m / key) == data
+    wait_for_blocks(cache, -(-len(data) // MiB))
+    return m
+
+
 @pytest.mark.oss_local(args=["--log"])
 def test_a_later_mount_reads_a_cached_file_without_fetching_it_again(env, tmp_path):
     data = pattern(6 * MiB + 4321, 31)
     env.bucket.put_object("big", data)
     cache = tmp_path / "cache"
-    m = env.mount([f"use_cache={cache}"])
-    assert read_file(m / "big") == data
-    wait_for_blocks(cache, 7)
+    m = read_into_cache(env, cache, "big", data)
     env.unmount(m)
     for f in block_files(cache):
         assert os.stat(f).st_mode & 0o077 == 0, "cached data is private to its owner"
@@ -63,9 +69,7 @@ def test_a_file_changed_since_it_was_cached_is_fetched_by_the_opens_get(env, tmp
     old, new = pattern(2 * MiB, 37), pattern(2 * MiB + 5, 38)
     env.bucket.put_object("f", old)
     cache = tmp_path / "cache"
-    m = env.mount([f"use_cache={cache}"])
-    assert read_file(m / "f") == old
-    wait_for_blocks(cache, 2)
+    m = read_into_cache(env, cache, "f", old)
     env.bucket.put_object("f", new)   # the stat cache still names the old version
     time.sleep(1.2)
     before = len(env.server.log_text())
@@ -101,14 +105,10 @@ def test_a_replaced_object_is_not_read_from_its_old_blocks(env, tmp_path):
     old, new = pattern(3 * MiB, 33), pattern(3 * MiB, 34)
     env.bucket.put_object("f", old)
     cache = tmp_path / "cache"
-    m = env.mount([f"use_cache={cache}"])
-    assert read_file(m / "f") == old
-    wait_for_blocks(cache, 3)
+    m = read_into_cache(env, cache, "f", old)
     env.unmount(m)
     env.bucket.put_object("f", new)
-    m = env.mount([f"use_cache={cache}"])
-    assert read_file(m / "f") == new
-    wait_for_blocks(cache, 3)
+    m = read_into_cache(env, cache, "f", new)
     assert len(block_files(cache)) == 3, "the old version's blocks went when the new one's came"
 
 
@@ -116,9 +116,7 @@ def test_a_damaged_block_is_fetched_again(env, tmp_path):
     data = pattern(2 * MiB, 35)
     env.bucket.put_object("f", data)
     cache = tmp_path / "cache"
-    m = env.mount([f"use_cache={cache}"])
-    assert read_file(m / "f") == data
-    wait_for_blocks(cache, 2)
+    m = read_into_cache(env, cache, "f", data)
     env.unmount(m)
     for f in block_files(cache):
         with open(f, "r+b") as fh:
@@ -134,9 +132,7 @@ def test_del_cache_leaves_no_blocks_after_unmount(env, tmp_path):
     data = pattern(2 * MiB + 1, 36)
     env.bucket.put_object("f", data)
     cache = tmp_path / "cache"
-    m = env.mount([f"use_cache={cache}", "del_cache"])
-    assert read_file(m / "f") == data
-    wait_for_blocks(cache, 3)
+    m = read_into_cache(env, cache, "f", data, ["del_cache"])
     env.unmount(m)
     assert block_files(cache) == []
 
