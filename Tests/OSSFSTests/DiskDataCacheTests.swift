@@ -153,6 +153,21 @@ private func blocks(_ c: DiskDataCache?, reach count: Int) async -> Bool {
         #expect(dir.blockFiles.isEmpty && c.blockCount == 0 && c.bytes == 0)
     }
 
+    @Test func aMountIndexesTheBlocksInTheBackground() async throws {
+        let dir = CacheDirectory()
+        let one = randomBytes(1000, seed: 13), two = randomBytes(1000, seed: 14)
+        do {
+            let c = try DiskDataCache(directory: dir.path, bucket: "b", reserve: 0)
+            store(c, "k", "e", 0, one)
+            store(c, "other", "e", 0, two)
+        }
+        let c = try DiskDataCache(directory: dir.path, bucket: "b", reserve: 0, index: .inBackground)
+        store(c, "third", "e", 0, randomBytes(1000, seed: 15))   // the mount works while the scan runs
+        #expect(await blocks(c, reach: 3))
+        #expect(read(c, "k", "e", 0, 0..<1000) == one && read(c, "other", "e", 0, 0..<1000) == two)
+        #expect(c.bytes == UInt64(dir.blockFiles.reduce(0) { $0 + ((try? FileManager.default.attributesOfItem(atPath: $1)[.size] as? Int) ?? 0) }))
+    }
+
     @Test func stagedWritesTakeSpaceBackFromTheCache() throws {
         let dir = CacheDirectory()
         let disk = FakeDisk()

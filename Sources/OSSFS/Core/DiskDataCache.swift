@@ -44,7 +44,8 @@ final class DiskDataCache: Sendable {
         var entries: [String: Entry] = [:]
         /// The version of each key hash that was cached last, with its block indexes.
         var versions: [String: (etagHash: String, blocks: Set<UInt64>)] = [:]
-        var tick: UInt64 = 0
+        /// Live uses count from here: blocks a scan finds on disk rank below them, oldest first.
+        var tick: UInt64 = 1 << 40
         var bytes: UInt64 = 0
     }
     private let state = Locked(State())
@@ -52,7 +53,13 @@ final class DiskDataCache: Sendable {
     /// Opens (creating it when needed) the cache of `bucket` under `directory` and indexes the blocks a
     /// previous mount left, oldest first. The cache leaves `reserve` (ensure_diskfree) plus 5% of its
     /// filesystem free.
-    init(directory: String, bucket: String, reserve: UInt64, freeSpace: (@Sendable (String) -> UInt64?)? = nil) throws {
+    /// When the blocks already on disk are indexed: before `init` returns, on a background task (reads of
+    /// blocks not indexed yet fetch them again meanwhile), or not at all (they are about to be wiped).
+    enum Indexing { case now, inBackground, none }
+
+    init(directory: String, bucket: String, reserve: UInt64, freeSpace: (@Sendable (String) -> UInt64?)? = nil,
+         index: Indexing = .now) throws
+    {
         let base = directory + "/" + Self.subdirectory
         root = base + "/" + (bucket.isEmpty ? "_" : bucket)
         for dir in [base, root] where mkdir(dir, 0o700) != 0 && errno != EEXIST {
@@ -61,7 +68,11 @@ final class DiskDataCache: Sendable {
         self.freeSpace = freeSpace ?? { StagingFile.freeSpace($0) }
         var s = statvfs()
         self.floor = reserve + (statvfs(root, &s) == 0 ? UInt64(s.f_blocks) * UInt64(s.f_frsize) / 20 : 0)
-        scan()
+        switch index {
+        case .now: scan()
+        case .inBackground: Task.detached(priority: .utility) { [self] in scan() }
+        case .none: break
+        }
     }
 
     // MARK: - Names
@@ -302,17 +313,19 @@ final class DiskDataCache: Sendable {
                 found.append((name, UInt64(st.st_size), st.st_mtim.tv_sec))
             }
         }
+        // Blocks found on disk rank below anything stored or read while the scan ran (their ticks are below
+        // every live one), oldest first; a key the mount has cached since keeps that version.
+        found.sort { $0.mtime < $1.mtime }
         state.withLock { s in
-            for f in found.sorted(by: { $0.mtime < $1.mtime }) {
-                s.tick += 1
-                s.entries[f.name] = Entry(size: f.size, tick: s.tick)
+            let live = Set(s.versions.keys)
+            for (i, f) in found.enumerated() where s.entries[f.name] == nil {
+                s.entries[f.name] = Entry(size: f.size, tick: UInt64(i))
                 s.bytes += f.size
                 let parts = f.name.split(separator: "-")
-                if let block = UInt64(parts[2]) {
-                    let kh = String(parts[0]), eh = String(parts[1])
-                    if s.versions[kh]?.etagHash != eh { s.versions[kh] = (eh, []) }
-                    s.versions[kh]!.blocks.insert(block)
-                }
+                guard let block = UInt64(parts[2]) else { continue }
+                let kh = String(parts[0]), eh = String(parts[1])
+                if !live.contains(kh), s.versions[kh]?.etagHash != eh { s.versions[kh] = (eh, []) }
+                if s.versions[kh]?.etagHash == eh { s.versions[kh]!.blocks.insert(block) }
             }
         }
     }

@@ -62,9 +62,11 @@ public final class Filesystem: FilesystemOperations {
         if let directory = configuration.cacheDirectory {
             do {
                 // The cache leaves ensure_diskfree free plus 5% of its filesystem, so staged writes keep room.
+                // The mount does not wait for a large cache to be indexed (del_cache has nothing to index).
                 dataCache = try DiskDataCache(directory: directory, bucket: configuration.bucket,
                                               reserve: configuration.ensureDiskFree,
-                                              freeSpace: configuration.freeSpaceProbe)
+                                              freeSpace: configuration.freeSpaceProbe,
+                                              index: configuration.deleteCache ? .none : .inBackground)
                 if configuration.deleteCache { dataCache?.wipe() }
             } catch {
                 warnings.append("use_cache=\(directory) unusable, reading without a disk cache: \(error)")
