@@ -83,6 +83,11 @@ final class DiskDataCache: Sendable {
         return String(repeating: "0", count: 16 - hex.count) + hex
     }
 
+    /// A block file's name: `<key hash>-<ETag hash>-<index>` (`drop` and `scan` read the parts back).
+    static func blockName(_ keyHash: String, _ etagHash: String, _ block: UInt64) -> String {
+        "\(keyHash)-\(etagHash)-\(block)"
+    }
+
     private func path(_ name: String) -> String { root + "/" + name.prefix(2) + "/" + name }
 
     // MARK: - Reading
@@ -100,7 +105,7 @@ final class DiskDataCache: Sendable {
     func read(keyHash: String, etagHash: String, key: String, etag: String, block: UInt64, range: Range<Int>,
               into destination: UnsafeMutableRawBufferPointer) -> Found?
     {
-        let name = "\(keyHash)-\(etagHash)-\(block)"
+        let name = Self.blockName(keyHash, etagHash, block)
         let known = state.withLock { s -> Bool in
             guard s.entries[name] != nil else { return false }
             s.tick += 1
@@ -146,7 +151,7 @@ final class DiskDataCache: Sendable {
     }
 
     func contains(keyHash: String, etagHash: String, block: UInt64) -> Bool {
-        state.withLock { $0.entries["\(keyHash)-\(etagHash)-\(block)"] != nil }
+        state.withLock { $0.entries[Self.blockName(keyHash, etagHash, block)] != nil }
     }
 
     // MARK: - Storing
@@ -156,7 +161,7 @@ final class DiskDataCache: Sendable {
     func store(keyHash: String, etagHash: String, key: String, etag: String, block: UInt64,
                bytes: UnsafeRawBufferPointer, objectCRC: UInt64?)
     {
-        let name = "\(keyHash)-\(etagHash)-\(block)"
+        let name = Self.blockName(keyHash, etagHash, block)
         if state.withLock({ $0.entries[name] != nil }) { return }
         let header = Self.header(key: key, etag: etag, block: block, bytes: bytes, objectCRC: objectCRC)
         let size = UInt64(header.count + bytes.count)
@@ -178,7 +183,7 @@ final class DiskDataCache: Sendable {
             var stale: [String] = []
             if let v = s.versions[keyHash], v.etagHash != etagHash {
                 // A newer version of the key: the older one's blocks will not be asked for again.
-                stale = v.blocks.map { "\(keyHash)-\(v.etagHash)-\($0)" }
+                stale = v.blocks.map { Self.blockName(keyHash, v.etagHash, $0) }
                 s.versions[keyHash] = nil
             }
             s.versions[keyHash, default: (etagHash, [])].blocks.insert(block)
