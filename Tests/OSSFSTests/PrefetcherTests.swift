@@ -369,6 +369,44 @@ func poolUnmaps(_ pool: ChunkPool) async -> Bool {
         #expect(await poolDrains(t.fs))
     }
 
+    /// A read on a FUSE worker (which may block) that starts a stream fetches the first chunk itself, with no
+    /// task in between; a read that needs the same chunk meanwhile waits for it, and the window then grows
+    /// from tasks as before.
+    @Test func aStreamsFirstChunkIsFetchedOnTheReadingThread() async throws {
+        let faulty = FaultyStore(MemoryObjectStore())
+        let t = Harness(store: faulty, memory: faulty.inner) { $0.prefetchChunkSize = 2 << 20 }
+        let data = randomBytes(6 << 20, seed: 76)
+        try await t.put("f", data)
+        let h = try await t.open("f", OpenFlags(access: .readOnly))
+        faulty.resetCounts()
+        faulty.setGetDelay(nanoseconds: 50_000_000)
+        let fs = t.fs
+        let waiting = Task {
+            try await Task.sleep(nanoseconds: 10_000_000)
+            return try await fs.readBuffer(h, offset: 4096, size: 4096).bytes
+        }
+        let first = await withCheckedContinuation { (c: CheckedContinuation<[UInt8]?, Never>) in
+            // As the FUSE adapter runs a request: a task started on a thread that may block.
+            Thread {
+                BlockingCaller.allowed {
+                    _ = Task<Void, Never>.immediate {
+                        c.resume(returning: try? await fs.readBuffer(h, offset: 0, size: 4096).bytes)
+                    }
+                }
+            }.start()
+        }
+        #expect(first == Array(data[0..<4096]))
+        #expect(try await waiting.value == Array(data[4096..<8192]), "a read of the same chunk waits for it")
+        #expect(faulty.getsOnBlockingThread == 1, "the first chunk's GET began on the reading thread")
+        #expect(faulty.getRanges.first == 0..<(1 << 20))
+        #expect(faulty.getRanges.filter { $0?.lowerBound == 0 }.count == 1, "the first chunk fetched once")
+        faulty.setGetDelay(nanoseconds: 0)
+        #expect(try await t.readAll(h, chunk: 256 << 10) == data)
+        #expect(faulty.getsOnBlockingThread == 1, "later chunks come from tasks")
+        await t.fs.release(h)
+        #expect(await poolDrains(t.fs))
+    }
+
     @Test func aReadSpanningChunksComesFromBoth() async throws {
         let t = Harness { $0.prefetchChunkSize = 1 << 20 }
         let data = randomBytes(6 << 20, seed: 75)
@@ -398,7 +436,9 @@ func poolUnmaps(_ pool: ChunkPool) async -> Bool {
             #expect(m.bytes.count == length)
             held.append(m)
         }
-        let total = UInt64(held.reduce(0) { $0 + $1.bytes.count })
+        // Mapped buffers count at their size class: heapLimit + 1 bytes take a 256 KiB mapping.
+        #expect(pool.footprint(ChunkPool.heapLimit + 1) == 2 * ChunkPool.heapLimit)
+        let total = UInt64(held.reduce(0) { $0 + pool.footprint($1.bytes.count) })
         #expect(pool.inUse == total)
         #expect(pool.acquire(chunk) == nil, "the budget holds")
         held.removeLast()   // a full chunk goes to the free list while another is still held
@@ -407,6 +447,31 @@ func poolUnmaps(_ pool: ChunkPool) async -> Bool {
         held = []
         #expect(pool.inUse == 0)
         #expect(await poolUnmaps(pool), "an idle pool gives every buffer back")
+    }
+
+    /// A stream's first chunk and a small file's body are smaller than a chunk: the next one of the same size
+    /// class gets the same mapping back (no fresh pages to fault in), and kept buffers of another class give
+    /// way when a new mapping needs their room in the budget.
+    @Test func mappedBuffersAreReusedBySizeClass() {
+        let chunk = 1 << 20
+        let pool = ChunkPool(limit: 2 << 20, chunkSize: chunk, idleGrace: .seconds(5))
+        var first = pool.acquire(300 << 10)
+        let address = first?.bytes.baseAddress
+        #expect(first?.bytes.count == 300 << 10)
+        first = nil
+        #expect(pool.mapped == 512 << 10, "kept at its size class")
+        let again = pool.acquire(400 << 10)
+        #expect(again?.bytes.baseAddress == address, "the next buffer of that class is the same mapping")
+        #expect(again?.bytes.count == 400 << 10)
+
+        var fulls = [pool.acquire(chunk)]
+        fulls = []
+        #expect(pool.mapped == (512 << 10) + UInt64(chunk))
+        // 512 KiB in use and a kept 1 MiB buffer: a new 1 MiB mapping fits only once the kept one goes.
+        let other = pool.acquire(chunk)
+        #expect(other != nil)
+        #expect(pool.mapped <= pool.limit)
+        _ = (again, other, fulls)
     }
 
     /// The next file's reader, starting within the grace period, gets the same mapped buffers back; the

@@ -196,6 +196,7 @@ final class FaultyStore: ObjectStore {
         var getDelay: UInt64 = 0
         var getsInFlight = 0
         var maxGetsInFlight = 0
+        var getsOnBlockingThread = 0
     }
     private let state = Mutex(State())
     init(_ inner: MemoryObjectStore) { self.inner = inner }
@@ -212,12 +213,16 @@ final class FaultyStore: ObjectStore {
     func setGetDelay(nanoseconds: UInt64) { state.withLock { $0.getDelay = nanoseconds } }
     /// The most GETs that were in flight at once.
     var maxGetsInFlight: Int { state.withLock { $0.maxGetsInFlight } }
+    /// GETs that began on a thread `BlockingCaller` marks: the transport would carry them out there.
+    var getsOnBlockingThread: Int { state.withLock { $0.getsOnBlockingThread } }
     /// Answers about native symlinks as OSS gives them (the memory store says more): HeadObject carries no
     /// x-oss-symlink-target, GetSymlink no x-oss-object-type (the client then reports Normal).
     func setOSSSymlinkAnswers(_ on: Bool) { state.withLock { $0.ossSymlinkAnswers = on } }
     func calls(_ name: String) -> Int { state.withLock { $0.calls[name] ?? 0 } }
     var getRanges: [Range<UInt64>?] { state.withLock { $0.getRanges } }
-    func resetCounts() { state.withLock { $0.calls = [:]; $0.getRanges = []; $0.maxGetsInFlight = 0 } }
+    func resetCounts() {
+        state.withLock { $0.calls = [:]; $0.getRanges = []; $0.maxGetsInFlight = 0; $0.getsOnBlockingThread = 0 }
+    }
 
     private func enter(_ call: String) throws {
         let fail = state.withLock { s -> Bool in
@@ -261,7 +266,9 @@ final class FaultyStore: ObjectStore {
     private func bentGet(_ key: ObjectKey, range: Range<UInt64>?, conditions: GetConditions) async throws
         -> (metadata: ObjectMetadata, body: [UInt8])
     {
+        let onBlockingThread = BlockingCaller.isAllowedHere
         let delay = state.withLock { s -> UInt64 in
+            if onBlockingThread { s.getsOnBlockingThread += 1 }
             s.getRanges.append(range)
             s.getsInFlight += 1
             s.maxGetsInFlight = max(s.maxGetsInFlight, s.getsInFlight)

@@ -50,22 +50,92 @@ struct OpenedHead: Sendable {
 /// One piece of the file being fetched (or fetched) ahead of a sequential reader.
 final class Chunk: Sendable {
     let range: Range<UInt64>
-    let task: Task<FetchedChunk, Error>
-    /// The GET's answer once it has arrived, for reads served without awaiting `task`.
+    /// The GET's task; nil when the chunk came with the open or is fetched by the reader that started it.
+    private let task: Task<Void, Never>?
+    /// The GET's answer, awaited by reads and, once it has arrived, served without waiting.
     let arrived: ArrivedChunk
-    init(range: Range<UInt64>, task: Task<FetchedChunk, Error>, arrived: ArrivedChunk) {
+    init(range: Range<UInt64>, task: Task<Void, Never>?, arrived: ArrivedChunk) {
         self.range = range
         self.task = task
         self.arrived = arrived
     }
+
+    /// Stops the GET if it is still running; whoever awaits the chunk then gets its error.
+    func cancel() { task?.cancel() }
 }
 
-/// Set by a chunk's GET task when it succeeds. LOCK ORDER: leaf.
+/// A chunk's answer: set once by whoever fetches it (a task, or the reader on its own thread), awaited by
+/// every read that needs it. LOCK ORDER: leaf.
 final class ArrivedChunk: Sendable {
-    private let value: Locked<FetchedChunk?>
-    init(_ f: FetchedChunk? = nil) { value = Locked(f) }
-    func set(_ f: FetchedChunk) { value.withLock { $0 = f } }
-    var fetched: FetchedChunk? { value.withLock { $0 } }
+    private struct State {
+        var result: Result<FetchedChunk, Error>?
+        var waiters: [CheckedContinuation<FetchedChunk, Error>] = []
+    }
+    private let state: Locked<State>
+
+    init(_ f: FetchedChunk? = nil) { state = Locked(State(result: f.map { .success($0) })) }
+
+    func finish(_ result: Result<FetchedChunk, Error>) {
+        let waiters = state.withLock { s -> [CheckedContinuation<FetchedChunk, Error>] in
+            guard s.result == nil else { return [] }
+            s.result = result
+            defer { s.waiters = [] }
+            return s.waiters
+        }
+        for w in waiters { w.resume(with: result) }
+    }
+
+    /// The bytes, if the GET has succeeded.
+    var fetched: FetchedChunk? { state.withLock { s in (try? s.result?.get()).flatMap { $0 } } }
+
+    func value() async throws -> FetchedChunk {
+        if let r = state.withLock({ $0.result }) { return try r.get() }
+        return try await withCheckedThrowingContinuation { c in
+            let r = state.withLock { s -> Result<FetchedChunk, Error>? in
+                if s.result == nil { s.waiters.append(c) }
+                return s.result
+            }
+            if let r { c.resume(with: r) }
+        }
+    }
+}
+
+/// Fetches chunks of one version: from the disk cache, or by a GET that the cache then keeps.
+private struct ChunkFetcher: Sendable {
+    let store: any ObjectStore
+    let key: ObjectKey
+    let etag: ETag?
+    let cache: CachedVersion?
+
+    /// One chunk's bytes, handed to `arrived` (every path answers it).
+    func fetch(_ range: Range<UInt64>, _ memory: ChunkMemory, _ arrived: ArrivedChunk) async {
+        if let cache,
+           let hit = cache.load(range, into: UnsafeMutableRawBufferPointer(rebasing: memory.bytes[0..<range.count]))
+        {
+            arrived.finish(.success(FetchedChunk(memory: memory, count: range.count, crc: hit.crc, objectCRC: hit.objectCRC)))
+            return
+        }
+        let sink = ChunkSink(memory: memory, capacity: range.count)
+        do {
+            let metadata = try await store.get(key, range: range, conditions: GetConditions(ifMatch: etag), into: sink)
+            let f = FetchedChunk(memory: memory, count: sink.count, crc: sink.crc, objectCRC: metadata.crc64)
+            arrived.finish(.success(f))
+            // Kept before the fetch ends, not in a task of its own: such tasks waited behind the readers' and
+            // the bytes they held piled up (3 GiB in a few seconds of random reads at QD16).
+            if f.count == range.count {
+                cache?.keep(range, UnsafeRawBufferPointer(rebasing: memory.bytes[0..<f.count]), objectCRC: f.objectCRC)
+            }
+        } catch {
+            arrived.finish(.failure(error))
+        }
+    }
+}
+
+/// A stream's first chunk, fetched by the read that started the stream on its own thread (a FUSE worker,
+/// see `BlockingCaller`): no task to start and no thread to wake before its GET leaves, nor after it.
+private struct InlineFetch {
+    let chunk: Chunk
+    let memory: ChunkMemory
 }
 
 /// Reads of one open descriptor of a clean file, at the version pinned at open (If-Match on every GET).
@@ -97,6 +167,7 @@ final class Prefetcher: Sendable {
     private let pool: ChunkPool
     /// The version's blocks in the disk cache (`use_cache=`), nil without one.
     private let cache: CachedVersion?
+    private let fetcher: ChunkFetcher
     private let invalidateKernelCache: @Sendable () -> Void
 
     private struct State {
@@ -126,11 +197,12 @@ final class Prefetcher: Sendable {
         self.store = store
         self.pool = pool
         self.cache = cache
+        fetcher = ChunkFetcher(store: store, key: key, etag: etag, cache: cache)
         self.invalidateKernelCache = invalidateKernelCache
         var s = State()
         s.objectCRC = objectCRC
         if let seed, seed.count > 0, UInt64(seed.count) <= size {
-            s.chunks = [Chunk(range: 0..<UInt64(seed.count), task: Task { seed }, arrived: ArrivedChunk(seed))]
+            s.chunks = [Chunk(range: 0..<UInt64(seed.count), task: nil, arrived: ArrivedChunk(seed))]
             s.nextChunkLength = min(Self.initialChunk * 2, pool.chunkSize)
         }
         state = Locked(s)
@@ -146,7 +218,8 @@ final class Prefetcher: Sendable {
     func read(at offset: UInt64, count: Int) async throws -> ReadBuffer {
         guard offset < size, count > 0 else { return .empty }
         let wanted = offset..<min(offset + UInt64(count), size)
-        let plan = try state.withLock { s -> Plan in
+        let onOwnThread = BlockingCaller.isAllowedHere
+        let (plan, inline) = try state.withLock { s -> (Plan, InlineFetch?) in
             if let f = s.failure { throw f }
             guard !s.closed else { throw FSError.badHandle }
             // Streaming starts at a read that follows the previous one exactly (or opens the file at 0) and
@@ -159,15 +232,17 @@ final class Prefetcher: Sendable {
             s.reads += 1
             guard covered || follows else {
                 if !near { dropAll(&s) }
-                return .direct
+                return (.direct, nil)
             }
             dropBehind(&s, offset)
-            schedule(&s, from: offset)
+            let inline = schedule(&s, from: offset, fetchFirstInline: onOwnThread)
             let covering = s.chunks.filter { $0.range.overlaps(wanted) }
             guard let first = covering.first, first.range.lowerBound <= wanted.lowerBound,
-                  covering.last!.range.upperBound >= wanted.upperBound else { return .direct }
-            return .chunks(covering)
+                  covering.last!.range.upperBound >= wanted.upperBound else { return (.direct, inline) }
+            return (.chunks(covering), inline)
         }
+        // Others may be waiting for it already: fetched whatever this read does next.
+        if let inline { await fetcher.fetch(inline.chunk.range, inline.memory, inline.chunk.arrived) }
         switch plan {
         case .chunks(let chunks): return try await serve(wanted, from: chunks)
         case .direct: return try await fetchDirect(wanted)
@@ -192,7 +267,7 @@ final class Prefetcher: Sendable {
             s.nextOffset = max(s.nextOffset, wanted.upperBound)
             s.reads += 1
             dropBehind(&s, offset)
-            schedule(&s, from: offset)
+            _ = schedule(&s, from: offset, fetchFirstInline: false)
             return found
         }
         guard let fetched else { return nil }
@@ -212,7 +287,7 @@ final class Prefetcher: Sendable {
     // MARK: - Planning (under `state`)
 
     private func dropAll(_ s: inout State) {
-        for c in s.chunks { c.task.cancel() }
+        for c in s.chunks { c.cancel() }
         s.chunks = []
         s.window = Self.initialWindow
         s.nextChunkLength = Self.initialChunk
@@ -224,7 +299,7 @@ final class Prefetcher: Sendable {
         let before = s.chunks.count
         s.chunks.removeAll { c in
             let done = c.range.upperBound + Self.slack <= offset
-            if done { c.task.cancel() }
+            if done { c.cancel() }
             return done
         }
         if s.chunks.count < before {
@@ -234,7 +309,8 @@ final class Prefetcher: Sendable {
     }
 
     /// Starts GETs until the chunks reach `window` bytes past `offset`, within this reader's share.
-    private func schedule(_ s: inout State, from offset: UInt64) {
+    /// `fetchFirstInline`: a stream's first chunk is left for the caller to fetch on its own thread (returned).
+    private func schedule(_ s: inout State, from offset: UInt64, fetchFirstInline: Bool) -> InlineFetch? {
         let limit = min(s.window, max(UInt64(pool.chunkSize), pool.share()))
         var end = s.chunks.last?.range.upperBound ?? offset
         if end < offset { end = offset }
@@ -251,13 +327,20 @@ final class Prefetcher: Sendable {
             if let cache, end % CachedVersion.blockSize != 0 { length = min(length, Int(cache.boundary(after: end) - end)) }
             guard let memory = pool.acquire(length) else { break }
             let range = end..<end + UInt64(length)
-            s.chunks.append(fetchChunk(range, memory))
             s.nextChunkLength = min(s.nextChunkLength * 2, pool.chunkSize)
+            if starting, fetchFirstInline {
+                let chunk = Chunk(range: range, task: nil, arrived: ArrivedChunk())
+                s.chunks.append(chunk)
+                updateMembership(&s)
+                return InlineFetch(chunk: chunk, memory: memory)
+            }
+            s.chunks.append(fetchChunk(range, memory))
             end = range.upperBound
             held += UInt64(length)
             if starting { break }
         }
         updateMembership(&s)
+        return nil
     }
 
     /// A reader holding chunks counts toward the pool's division of its budget.
@@ -269,29 +352,8 @@ final class Prefetcher: Sendable {
     }
 
     private func fetchChunk(_ range: Range<UInt64>, _ memory: ChunkMemory) -> Chunk {
-        let (store, key, etag, cache) = (self.store, self.key, self.etag, self.cache)
-        let arrived = ArrivedChunk()
-        let task = Task {
-            if let cache,
-               let hit = cache.load(range, into: UnsafeMutableRawBufferPointer(rebasing: memory.bytes[0..<range.count]))
-            {
-                let f = FetchedChunk(memory: memory, count: range.count, crc: hit.crc, objectCRC: hit.objectCRC)
-                arrived.set(f)
-                return f
-            }
-            let sink = ChunkSink(memory: memory, capacity: range.count)
-            let metadata = try await store.get(key, range: range, conditions: GetConditions(ifMatch: etag),
-                                               into: sink)
-            let f = FetchedChunk(memory: memory, count: sink.count, crc: sink.crc, objectCRC: metadata.crc64)
-            arrived.set(f)
-            // Kept before the task ends, not in a task of its own: such tasks waited behind the readers' and
-            // the bytes they held piled up (3 GiB in a few seconds of random reads at QD16).
-            if f.count == range.count {
-                cache?.keep(range, UnsafeRawBufferPointer(rebasing: memory.bytes[0..<f.count]), objectCRC: f.objectCRC)
-            }
-            return f
-        }
-        return Chunk(range: range, task: task, arrived: arrived)
+        let (fetcher, arrived) = (self.fetcher, ArrivedChunk())
+        return Chunk(range: range, task: Task { await fetcher.fetch(range, memory, arrived) }, arrived: arrived)
     }
 
     // MARK: - Serving
@@ -300,7 +362,7 @@ final class Prefetcher: Sendable {
         var fetched: [(Chunk, FetchedChunk)] = []
         for c in chunks {
             do {
-                let f = try await c.task.value
+                let f = try await c.arrived.value()
                 guard f.count == c.range.count else {
                     throw FSError.io("short read of \(key): \(f.count) of \(c.range.count) bytes")
                 }
