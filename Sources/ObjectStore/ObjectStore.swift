@@ -424,6 +424,9 @@ public protocol ObjectStore: Sendable {
         async throws -> WriteResult
     /// One page of ListObjectsV2 (or v1, as the implementation is configured).
     func list(_ request: ListRequest) async throws -> ListPage
+    /// HeadObject of each key and one page of a listing, asked all at once (one round trip's wait where the
+    /// implementation can carry them out together): each answer as `head` and `list` give it.
+    func headAll(_ keys: [ObjectKey], listing: ListRequest?) async -> HeadsAndListing
 
     /// InitiateMultipartUpload.
     func initiateMultipartUpload(_ key: ObjectKey, options: WriteOptions) async throws -> UploadID
@@ -457,4 +460,38 @@ public protocol ObjectStore: Sendable {
     func bucketInfo() async throws -> BucketInfo
     /// GetBucketStat.
     func bucketStat() async throws -> BucketStat
+}
+
+/// The answers of `ObjectStore.headAll`, in the order asked.
+public struct HeadsAndListing: Sendable {
+    public var heads: [Result<ObjectMetadata, any Error>]
+    public var listing: Result<ListPage, any Error>?
+    public init(heads: [Result<ObjectMetadata, any Error>], listing: Result<ListPage, any Error>?) {
+        self.heads = heads
+        self.listing = listing
+    }
+}
+
+extension ObjectStore {
+    /// One task per request.
+    public func headAll(_ keys: [ObjectKey], listing: ListRequest?) async -> HeadsAndListing {
+        await withTaskGroup(of: (Int, Result<ObjectMetadata, any Error>?, Result<ListPage, any Error>?).self) { group in
+            for (i, key) in keys.enumerated() {
+                group.addTask {
+                    do { return (i, .success(try await head(key)), nil) } catch { return (i, .failure(error), nil) }
+                }
+            }
+            if let listing {
+                group.addTask {
+                    do { return (-1, nil, .success(try await list(listing))) } catch { return (-1, nil, .failure(error)) }
+                }
+            }
+            var answers = HeadsAndListing(heads: keys.map { _ in .failure(CancellationError()) }, listing: nil)
+            for await (i, head, page) in group {
+                if let head { answers.heads[i] = head }
+                if let page { answers.listing = page }
+            }
+            return answers
+        }
+    }
 }

@@ -69,28 +69,79 @@ public final class OSSClient: ObjectStore {
     /// Signs and sends `request`, retrying per the policy, and returns the 2xx answer; anything else becomes
     /// an `ObjectStoreError` (or the error a body sink threw, or `CancellationError`).
     func execute(_ request: APIRequest) async throws -> HTTPResponse {
+        try await execute(request, firstAttempt: nil)
+    }
+
+    /// A request already sent once (by `executeTogether`) and what came back.
+    private struct Attempt {
+        let http: HTTPRequest
+        let result: Result<HTTPResponse, any Error>
+        let millis: UInt64
+    }
+
+    /// Signs and sends each request, all at once (one round trip's wait where the transport can), and
+    /// returns each one's outcome as `execute` would: an answer that `execute` would retry is retried alone.
+    func executeTogether(_ requests: [APIRequest]) async -> [Result<HTTPResponse, any Error>] {
+        guard requests.count > 1,
+              (try? requests.forEach { try Self.checkHeaders($0.headers) }) != nil,
+              let credentials = try? await currentCredentials()
+        else {
+            var results: [Result<HTTPResponse, any Error>] = []
+            for request in requests { results.append(await Self.outcome { try await self.execute(request) }) }
+            return results
+        }
+        let https = requests.map { signed($0, credentials) }
+        let started = environment.monotonicNanoseconds()
+        let answers = await transport.sendTogether(https)
+        let millis = (environment.monotonicNanoseconds() &- started) / 1_000_000
+        var results: [Result<HTTPResponse, any Error>] = []
+        for (i, request) in requests.enumerated() {
+            let attempt = Attempt(http: https[i], result: answers[i], millis: millis)
+            results.append(await Self.outcome { try await self.execute(request, firstAttempt: attempt) })
+        }
+        return results
+    }
+
+    private static func outcome<T>(_ body: () async throws -> T) async -> Result<T, any Error> {
+        do { return .success(try await body()) } catch { return .failure(error) }
+    }
+
+    private func currentCredentials() async throws -> Credentials {
+        do {
+            return try await credentialsProvider.credentials()
+        } catch let e as ObjectStoreError {
+            throw e
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw ObjectStoreError.credentials("\(error)")
+        }
+    }
+
+    private func signed(_ request: APIRequest, _ credentials: Credentials) -> HTTPRequest {
+        builder.build(request, credentials: credentials, now: signingTime,
+                      connectTimeout: configuration.connectTimeout, stallTimeout: configuration.readwriteTimeout)
+    }
+
+    private func execute(_ request: APIRequest, firstAttempt: Attempt?) async throws -> HTTPResponse {
         try Self.checkHeaders(request.headers)
         var retry = 0
         var resynced = false
+        var pending = firstAttempt
         while true {
             try Task.checkCancellation()
-            let credentials: Credentials
-            do {
-                credentials = try await credentialsProvider.credentials()
-            } catch let e as ObjectStoreError {
-                throw e
-            } catch is CancellationError {
-                throw CancellationError()
-            } catch {
-                throw ObjectStoreError.credentials("\(error)")
-            }
-            let http = builder.build(request, credentials: credentials, now: signingTime,
-                                     connectTimeout: configuration.connectTimeout,
-                                     stallTimeout: configuration.readwriteTimeout)
-            let started = environment.monotonicNanoseconds()
+            let http: HTTPRequest
             let result: Result<HTTPResponse, any Error>
-            do { result = .success(try await transport.send(http)) } catch { result = .failure(error) }
-            let millis = (environment.monotonicNanoseconds() &- started) / 1_000_000
+            let millis: UInt64
+            if let attempt = pending {
+                pending = nil
+                (http, result, millis) = (attempt.http, attempt.result, attempt.millis)
+            } else {
+                http = signed(request, try await currentCredentials())
+                let started = environment.monotonicNanoseconds()
+                do { result = .success(try await transport.send(http)) } catch { result = .failure(error) }
+                millis = (environment.monotonicNanoseconds() &- started) / 1_000_000
+            }
 
             switch result {
             case .success(let response) where (200..<300).contains(response.status):

@@ -63,6 +63,9 @@ public final class CurlTransport: HTTPTransport {
     /// (16, all ten held, measured 4% more random reads at queue depth 16: not worth a stalled `ls`.)
     private let callerTransfers = Atomic<Int>(0)
     static let maxCallerTransfers = 8
+    /// Multi handles for requests a caller carries out together (`sendTogether`), each with its connection
+    /// cache; the last one returned is the next one taken, as for `callerHandles`.
+    private let callerMultis = Locked<[CallerMulti]>([])
 
     public init(options: CurlTransportOptions = CurlTransportOptions()) throws {
         guard curlGlobalInit == CURLE_OK else {
@@ -77,6 +80,7 @@ public final class CurlTransport: HTTPTransport {
     deinit {
         for loop in loops { loop.stop() }
         callerHandles.withLock { $0.cleanUp() }
+        callerMultis.withLock { $0 = [] }
     }
 
     /// The loop with the fewest requests in flight, the first on a tie: one request at a time always goes to
@@ -115,6 +119,62 @@ public final class CurlTransport: HTTPTransport {
 }
 
 extension CurlTransport {
+    /// From a thread `BlockingCaller` marks, the requests are carried out together on it, on a multi handle of
+    /// its own: one round trip's wait, and no hand-off to the I/O thread and back for any of them (a lookup's
+    /// three probes cost three such hand-offs each way otherwise).
+    public func sendTogether(_ requests: [HTTPRequest]) async -> [Result<HTTPResponse, any Error>] {
+        if requests.count > 1, !Task.isCancelled, BlockingCaller.isAllowedHere, takeCallerSlot() {
+            defer { callerTransfers.subtract(1, ordering: .relaxed) }
+            return performTogetherHere(requests)
+        }
+        return await sendConcurrently(requests)
+    }
+
+    private func performTogetherHere(_ requests: [HTTPRequest]) -> [Result<HTTPResponse, any Error>] {
+        var results = [Result<HTTPResponse, any Error>](
+            repeating: .failure(TransportError(kind: .other, detail: "request not started")), count: requests.count)
+        guard let caller = callerMultis.withLock({ $0.popLast() }) ?? CallerMulti(options: options) else {
+            return results.map { _ in .failure(TransportError(kind: .other, detail: "curl_multi_init failed")) }
+        }
+        defer { callerMultis.withLock { $0.append(caller) } }
+        var running: [Int: CurlTransfer] = [:]
+        for (i, request) in requests.enumerated() {
+            do {
+                let transfer = CurlTransfer(request: request, body: try RequestBodySource(request.body, hashing: request.hashRequestBody))
+                guard let easy = caller.idle.popLast() ?? curl_easy_init() else {
+                    results[i] = .failure(TransportError(kind: .other, detail: "curl_easy_init failed"))
+                    continue
+                }
+                let rc = transfer.configure(easy, options: options)
+                guard rc == CURLE_OK, curl_multi_add_handle(caller.multi, easy) == CURLM_OK else {
+                    caller.release(easy)
+                    results[i] = .failure(TransportError(kind: .other, detail: String(cString: curl_easy_strerror(rc))))
+                    continue
+                }
+                running[i] = transfer
+            } catch {
+                results[i] = .failure(error)
+            }
+        }
+        var stillRunning: Int32 = 0
+        while !running.isEmpty {
+            _ = curl_multi_perform(caller.multi, &stillRunning)
+            var remaining: Int32 = 0
+            while let msg = curl_multi_info_read(caller.multi, &remaining) {
+                guard msg.pointee.msg == CURLMSG_DONE, let easy = msg.pointee.easy_handle,
+                      let (i, t) = running.first(where: { $0.value.easy == easy }) else { continue }
+                results[i] = t.outcome(ossfs_curl_msg_result(msg))
+                curl_multi_remove_handle(caller.multi, easy)
+                caller.release(easy)
+                t.easy = nil
+                running[i] = nil
+            }
+            // The transfers' own timeouts end a stalled one; poll wakes as soon as a socket is ready.
+            if !running.isEmpty { _ = curl_multi_poll(caller.multi, nil, 0, 100, nil) }
+        }
+        return results
+    }
+
     private func takeCallerSlot() -> Bool {
         if callerTransfers.add(1, ordering: .relaxed).newValue <= Self.maxCallerTransfers { return true }
         callerTransfers.subtract(1, ordering: .relaxed)
@@ -138,6 +198,35 @@ extension CurlTransport {
             throw TransportError(kind: .other, detail: String(cString: curl_easy_strerror(rc)))
         }
         return try transfer.outcome(curl_easy_perform(easy)).get()
+    }
+}
+
+/// A multi handle that a caller drives itself (`sendTogether`), with its idle easy handles. Used by one thread
+/// at a time: it is taken from the transport's list and put back.
+private final class CallerMulti: @unchecked Sendable {
+    let multi: UnsafeMutableRawPointer
+    var idle: [UnsafeMutableRawPointer] = []
+    private static let maxIdle = 8
+
+    init?(options: CurlTransportOptions) {
+        guard let multi = curl_multi_init() else { return nil }
+        self.multi = multi
+        _ = ossfs_curl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, Self.maxIdle)
+    }
+
+    /// Keeps a reset handle (with its TLS session cache) or frees it.
+    func release(_ easy: UnsafeMutableRawPointer) {
+        if idle.count < Self.maxIdle {
+            curl_easy_reset(easy)
+            idle.append(easy)
+        } else {
+            curl_easy_cleanup(easy)
+        }
+    }
+
+    deinit {
+        for easy in idle { curl_easy_cleanup(easy) }
+        curl_multi_cleanup(multi)
     }
 }
 

@@ -137,4 +137,27 @@ public protocol HTTPTransport: Sendable {
     /// Sends `request` and returns any HTTP answer (including 4xx/5xx). Throws `TransportError` when there
     /// is no answer, and `CancellationError` when the task is cancelled.
     func send(_ request: HTTPRequest) async throws -> HTTPResponse
+
+    /// Sends every request at once and returns each one's outcome as `send` would, in order.
+    func sendTogether(_ requests: [HTTPRequest]) async -> [Result<HTTPResponse, any Error>]
+}
+
+extension HTTPTransport {
+    public func sendTogether(_ requests: [HTTPRequest]) async -> [Result<HTTPResponse, any Error>] {
+        await sendConcurrently(requests)
+    }
+
+    /// Each request sent by a task of its own, all at once.
+    public func sendConcurrently(_ requests: [HTTPRequest]) async -> [Result<HTTPResponse, any Error>] {
+        await withTaskGroup(of: (Int, Result<HTTPResponse, any Error>).self) { group in
+            for (i, request) in requests.enumerated() {
+                group.addTask {
+                    do { return (i, .success(try await send(request))) } catch { return (i, .failure(error)) }
+                }
+            }
+            var results = [Result<HTTPResponse, any Error>](repeating: .failure(CancellationError()), count: requests.count)
+            for await (i, result) in group { results[i] = result }
+            return results
+        }
+    }
 }

@@ -255,15 +255,15 @@ public final class Filesystem: FilesystemOperations {
         await directoryReadahead.wait(for: path)
     }
 
-    /// Asks the store, concurrently: the file object, the `dir/` marker, and (unless notsup_compat_dir)
+    /// Asks the store, all at once: the file object, the `dir/` marker, and (unless notsup_compat_dir)
     /// whether any key lies below `path/`. A directory wins over a same-named file.
     func probe(_ path: FSPath) async throws -> NodeInfo? {
         let fileKey = names.fileKey(path)
-        let markerKey = names.markerKey(path)
-        async let file = headFile(fileKey)
-        async let marker = headOrNil(markerKey)
-        async let children = config.noImplicitDirectories ? false : hasKeys(below: names.listPrefix(path))
-        let (f, m, c) = try await (file, marker, children)
+        let below = config.noImplicitDirectories ? nil : ListRequest(prefix: names.listPrefix(path), delimiter: "/", maxKeys: 1)
+        let answers = await store.headAll([fileKey, names.markerKey(path)], listing: below)
+        let f = try await fileInfo(fileKey, answers.heads[0])
+        let m = try Self.presentOrNil(answers.heads[1])
+        let c = try answers.listing.map { page in try page.get() }.map { !$0.objects.isEmpty || !$0.commonPrefixes.isEmpty } ?? false
         if let m { return OSSFS1Metadata.decodeMarker(m, defaults: defaults) }
         if c { return OSSFS1Metadata.implicitDirectory(defaults: defaults, time: mountTime) }
         if let f { return f }
@@ -277,13 +277,26 @@ public final class Filesystem: FilesystemOperations {
     }
 
     func headOrNil(_ key: ObjectKey) async throws -> ObjectMetadata? {
-        do { return try await store.head(key) } catch let e as ObjectStoreError where e.isNotFound { return nil }
+        try Self.presentOrNil(await Self.answer { try await store.head(key) })
+    }
+
+    static func presentOrNil(_ answer: Result<ObjectMetadata, any Error>) throws -> ObjectMetadata? {
+        do { return try answer.get() } catch let e as ObjectStoreError where e.isNotFound { return nil }
+    }
+
+    static func answer<T>(_ body: () async throws -> T) async -> Result<T, any Error> {
+        do { return .success(try await body()) } catch { return .failure(error) }
     }
 
     /// A file key's entry, including native symlinks whose target is missing (HEAD follows the link).
     func headFile(_ key: ObjectKey) async throws -> NodeInfo? {
+        try await fileInfo(key, await Self.answer { try await store.head(key) })
+    }
+
+    /// The entry a HEAD of a file key answered: nil when absent; a native symlink is completed by GetSymlink.
+    func fileInfo(_ key: ObjectKey, _ head: Result<ObjectMetadata, any Error>) async throws -> NodeInfo? {
         do {
-            let m = try await store.head(key)
+            let m = try head.get()
             var info = OSSFS1Metadata.decodeObject(m, defaults: defaults)
             if info.symlinkForm == .native, info.symlinkTarget == nil {
                 let (target, own) = try await store.getSymlink(key)
