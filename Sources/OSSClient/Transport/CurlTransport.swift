@@ -146,9 +146,11 @@ extension CurlTransport {
                     continue
                 }
                 let rc = transfer.configure(easy, options: options)
-                guard rc == CURLE_OK, curl_multi_add_handle(caller.multi, easy) == CURLM_OK else {
+                let added = rc == CURLE_OK ? curl_multi_add_handle(caller.multi, easy) : CURLM_OK
+                guard rc == CURLE_OK, added == CURLM_OK else {
                     caller.release(easy)
-                    results[i] = .failure(TransportError(kind: .other, detail: String(cString: curl_easy_strerror(rc))))
+                    let detail = rc != CURLE_OK ? curl_easy_strerror(rc) : curl_multi_strerror(added)
+                    results[i] = .failure(TransportError(kind: .other, detail: String(cString: detail!)))
                     continue
                 }
                 running[i] = transfer
@@ -158,7 +160,16 @@ extension CurlTransport {
         }
         var stillRunning: Int32 = 0
         while !running.isEmpty {
-            _ = curl_multi_perform(caller.multi, &stillRunning)
+            let rc = curl_multi_perform(caller.multi, &stillRunning)
+            guard rc == CURLM_OK else {
+                let failure = TransportError(kind: .other, detail: String(cString: curl_multi_strerror(rc)))
+                for (i, t) in running {
+                    if let easy = t.easy { curl_multi_remove_handle(caller.multi, easy); caller.release(easy) }
+                    t.easy = nil
+                    results[i] = .failure(failure)
+                }
+                break
+            }
             var remaining: Int32 = 0
             while let msg = curl_multi_info_read(caller.multi, &remaining) {
                 guard msg.pointee.msg == CURLMSG_DONE, let easy = msg.pointee.easy_handle,
