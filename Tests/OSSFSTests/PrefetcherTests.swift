@@ -40,7 +40,8 @@ func poolUnmaps(_ pool: ChunkPool) async -> Bool {
         #expect(try await sequential(t, h, block: 128 << 10) == data)
         // In file order: chunks' GETs start on separate tasks, so the store may see them in either order.
         let lengths = faulty.getRanges.compactMap { $0 }.sorted { $0.lowerBound < $1.lowerBound }.map(\.count)
-        #expect(lengths.prefix(3) == [1 << 20, 2 << 20, 4 << 20], "the first chunks are small, then they grow")
+        let first = Prefetcher.initialChunk
+        #expect(lengths.prefix(3) == [first, 2 * first, 4 * first], "the first chunks are small, then they grow")
         #expect(lengths.max() == 4 << 20, "never more than one chunk per GET")
         #expect(lengths.reduce(0, +) == data.count, "every byte fetched once")
         #expect(faulty.maxGetsInFlight >= 3, "several GETs in flight at once")
@@ -398,7 +399,7 @@ func poolUnmaps(_ pool: ChunkPool) async -> Bool {
         #expect(first == Array(data[0..<4096]))
         #expect(try await waiting.value == Array(data[4096..<8192]), "a read of the same chunk waits for it")
         #expect(faulty.getsOnBlockingThread == 1, "the first chunk's GET began on the reading thread")
-        #expect(faulty.getRanges.first == 0..<(1 << 20))
+        #expect(faulty.getRanges.first == 0..<UInt64(Prefetcher.initialChunk))
         #expect(faulty.getRanges.filter { $0?.lowerBound == 0 }.count == 1, "the first chunk fetched once")
         faulty.setGetDelay(nanoseconds: 0)
         #expect(try await t.readAll(h, chunk: 256 << 10) == data)

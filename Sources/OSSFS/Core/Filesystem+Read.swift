@@ -128,7 +128,7 @@ extension Filesystem {
     /// `remember`: false for a read-ahead, whose answer may be older than what the stat cache learned
     /// meanwhile (the caller files it with `putUnlessKnown`).
     func openingGET(_ path: FSPath, length: Int? = nil, remember: Bool = true) async -> (info: NodeInfo, head: OpenedHead)? {
-        let length = min(length ?? Prefetcher.initialChunk, chunkPool.chunkSize)
+        let length = min(length ?? Prefetcher.wholeFileLimit, chunkPool.chunkSize)
         guard let memory = chunkPool.acquire(length) else { return nil }
         let key = names.fileKey(path)
         let sink = ChunkSink(memory: memory, capacity: length)
