@@ -61,6 +61,22 @@ func poolUnmaps(_ pool: ChunkPool) async -> Bool {
         await t.fs.release(h)
     }
 
+    /// `dd bs=1M` starts with a 1 MiB READ: the stream's first chunk grows to cover it, so that read waits for
+    /// one GET, not for the first chunk and then a GET of its own.
+    @Test func aLargeFirstReadIsOneGET() async throws {
+        let faulty = FaultyStore(MemoryObjectStore())
+        let t = Harness(store: faulty, memory: faulty.inner)
+        let data = randomBytes(6 << 20, seed: 54)
+        try await t.put("f", data)
+        let h = try await t.open("f", OpenFlags(access: .readOnly))
+        faulty.resetCounts()
+        #expect(try await t.fs.read(h, offset: 0, size: 1 << 20) == Array(data[0..<(1 << 20)]))
+        #expect(faulty.getRanges == [0..<UInt64(1 << 20)])
+        #expect(try await sequential(t, h, block: 1 << 20) == data)
+        #expect(faulty.getRanges.filter { $0?.lowerBound == 0 }.count == 1, "the first MiB fetched once")
+        await t.fs.release(h)
+    }
+
     @Test func aMediumFilesFirstReadWaitsForTheFirstChunkOnly() async throws {
         // The file fits in one chunk (8 MiB), but fetching it whole would make the first byte wait for all
         // of it: the first GET is the first chunk, the rest follow in growing chunks.

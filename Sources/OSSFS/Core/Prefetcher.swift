@@ -244,7 +244,7 @@ final class Prefetcher: Sendable {
                 return (.direct, nil)
             }
             dropBehind(&s, offset)
-            let inline = schedule(&s, from: offset, fetchFirstInline: onOwnThread)
+            let inline = schedule(&s, from: offset, through: wanted.upperBound, fetchFirstInline: onOwnThread)
             let covering = s.chunks.filter { $0.range.overlaps(wanted) }
             guard let first = covering.first, first.range.lowerBound <= wanted.lowerBound,
                   covering.last!.range.upperBound >= wanted.upperBound else { return (.direct, inline) }
@@ -276,7 +276,7 @@ final class Prefetcher: Sendable {
             s.nextOffset = max(s.nextOffset, wanted.upperBound)
             s.reads += 1
             dropBehind(&s, offset)
-            _ = schedule(&s, from: offset, fetchFirstInline: false)
+            _ = schedule(&s, from: offset, through: wanted.upperBound, fetchFirstInline: false)
             return found
         }
         guard let fetched else { return nil }
@@ -317,9 +317,12 @@ final class Prefetcher: Sendable {
         }
     }
 
-    /// Starts GETs until the chunks reach `window` bytes past `offset`, within this reader's share.
-    /// `fetchFirstInline`: a stream's first chunk is left for the caller to fetch on its own thread (returned).
-    private func schedule(_ s: inout State, from offset: UInt64, fetchFirstInline: Bool) -> InlineFetch? {
+    /// Starts GETs until the chunks reach `window` bytes past `offset`, within this reader's share. A stream's
+    /// first chunk covers the read that starts it (`through`), so that read waits for one GET only.
+    /// `fetchFirstInline`: that chunk is left for the caller to fetch on its own thread (returned).
+    private func schedule(_ s: inout State, from offset: UInt64, through readEnd: UInt64, fetchFirstInline: Bool)
+        -> InlineFetch?
+    {
         let limit = min(s.window, max(UInt64(pool.chunkSize), pool.share()))
         var end = s.chunks.last?.range.upperBound ?? offset
         if end < offset { end = offset }
@@ -331,7 +334,11 @@ final class Prefetcher: Sendable {
         let starting = s.chunks.isEmpty
         while end < target, held < limit {
             var length = Int(min(UInt64(min(s.nextChunkLength, pool.chunkSize)), size - end))
-            if starting, size - end <= UInt64(min(Self.wholeFileLimit, pool.chunkSize)) { length = Int(size - end) }
+            if starting {
+                let rest = size - end
+                length = max(length, Int(min(readEnd > end ? readEnd - end : 0, UInt64(pool.chunkSize), rest)))
+                if rest <= UInt64(min(Self.wholeFileLimit, pool.chunkSize)) { length = Int(rest) }
+            }
             // With a disk cache, chunks end on block boundaries (the cache keeps whole blocks only): one that
             // starts off a boundary ends at the next, and the chunks after it keep their sizes.
             if let cache, end % CachedVersion.blockSize != 0 { length = min(length, Int(cache.boundary(after: end) - end)) }
