@@ -1,6 +1,8 @@
 // The storage protocol the filesystem core talks to. OSSClient implements it over HTTP; an in-memory store
 // implements it for fast tests; one conformance suite keeps both honest. Each call is named after its OSS API.
 
+import Synchronization
+
 /// An object key: UTF-8, 1 to 1023 bytes, not starting with `/` or `\`. Not URL-encoded.
 public struct ObjectKey: RawRepresentable, Hashable, Comparable, Sendable, CustomStringConvertible,
     ExpressibleByStringLiteral
@@ -475,23 +477,32 @@ public struct HeadsAndListing: Sendable {
 extension ObjectStore {
     /// One task per request.
     public func headAll(_ keys: [ObjectKey], listing: ListRequest?) async -> HeadsAndListing {
-        await withTaskGroup(of: (Int, Result<ObjectMetadata, any Error>?, Result<ListPage, any Error>?).self) { group in
+        // Children write into one locked value rather than return (index, answer) tuples: a task group of such
+        // tuples (with a Result of an existential error) crashed in release builds with a garbage index.
+        let answers = LockedAnswers(HeadsAndListing(heads: keys.map { _ in .failure(CancellationError()) }, listing: nil))
+        await withTaskGroup(of: Void.self) { group in
             for (i, key) in keys.enumerated() {
                 group.addTask {
-                    do { return (i, .success(try await head(key)), nil) } catch { return (i, .failure(error), nil) }
+                    let answer: Result<ObjectMetadata, any Error>
+                    do { answer = .success(try await head(key)) } catch { answer = .failure(error) }
+                    answers.update { $0.heads[i] = answer }
                 }
             }
             if let listing {
                 group.addTask {
-                    do { return (-1, nil, .success(try await list(listing))) } catch { return (-1, nil, .failure(error)) }
+                    let page: Result<ListPage, any Error>
+                    do { page = .success(try await list(listing)) } catch { page = .failure(error) }
+                    answers.update { $0.listing = page }
                 }
             }
-            var answers = HeadsAndListing(heads: keys.map { _ in .failure(CancellationError()) }, listing: nil)
-            for await (i, head, page) in group {
-                if let head { answers.heads[i] = head }
-                if let page { answers.listing = page }
-            }
-            return answers
         }
+        return answers.value
     }
+}
+
+private final class LockedAnswers: Sendable {
+    private let state: Mutex<HeadsAndListing>
+    init(_ initial: HeadsAndListing) { state = Mutex(initial) }
+    func update(_ body: (inout HeadsAndListing) -> Void) { state.withLock { body(&$0) } }
+    var value: HeadsAndListing { state.withLock { $0 } }
 }

@@ -147,17 +147,19 @@ extension HTTPTransport {
         await sendConcurrently(requests)
     }
 
-    /// Each request sent by a task of its own, all at once.
+    /// Each request sent by a task of its own, all at once. (Children write into a locked array: a group of
+    /// (index, Result) tuples crashed in release builds with a garbage index, see ObjectStore.headAll.)
     public func sendConcurrently(_ requests: [HTTPRequest]) async -> [Result<HTTPResponse, any Error>] {
-        await withTaskGroup(of: (Int, Result<HTTPResponse, any Error>).self) { group in
+        let answers = Locked([Result<HTTPResponse, any Error>?](repeating: nil, count: requests.count))
+        await withTaskGroup(of: Void.self) { group in
             for (i, request) in requests.enumerated() {
                 group.addTask {
-                    do { return (i, .success(try await send(request))) } catch { return (i, .failure(error)) }
+                    let answer: Result<HTTPResponse, any Error>
+                    do { answer = .success(try await send(request)) } catch { answer = .failure(error) }
+                    answers.withLock { $0[i] = answer }
                 }
             }
-            var results = [Result<HTTPResponse, any Error>](repeating: .failure(CancellationError()), count: requests.count)
-            for await (i, result) in group { results[i] = result }
-            return results
         }
+        return answers.withLock { $0.map { $0 ?? .failure(CancellationError()) } }
     }
 }
