@@ -259,13 +259,15 @@ public final class Filesystem: FilesystemOperations {
     /// whether any key lies below `path/`. A directory wins over a same-named file.
     func probe(_ path: FSPath) async throws -> NodeInfo? {
         let fileKey = names.fileKey(path)
-        let below = config.noImplicitDirectories ? nil : ListRequest(prefix: names.listPrefix(path), delimiter: "/", maxKeys: 1)
-        let answers = await store.headAll([fileKey, names.markerKey(path)], listing: below)
+        let listing = config.noImplicitDirectories ? nil : ListRequest(prefix: names.listPrefix(path), delimiter: "/", maxKeys: 1)
+        let answers = await store.headAll([fileKey, names.markerKey(path)], listing: listing)
         let f = try await fileInfo(fileKey, answers.heads[0])
         let m = try Self.presentOrNil(answers.heads[1])
-        let c = try answers.listing.map { page in try page.get() }.map { !$0.objects.isEmpty || !$0.commonPrefixes.isEmpty } ?? false
+        let below = try answers.listing?.get()
         if let m { return OSSFS1Metadata.decodeMarker(m, defaults: defaults) }
-        if c { return OSSFS1Metadata.implicitDirectory(defaults: defaults, time: mountTime) }
+        if let below, !below.objects.isEmpty || !below.commonPrefixes.isEmpty {
+            return OSSFS1Metadata.implicitDirectory(defaults: defaults, time: mountTime)
+        }
         if let f { return f }
         // s3fs's old `dir_$folder$` marker, asked only when nothing else answered (and not under
         // notsup_compat_dir, which allows `dir/` markers only).
@@ -320,11 +322,6 @@ public final class Filesystem: FilesystemOperations {
         } catch let e as ObjectStoreError where e.isNotFound {
             return nil
         }
-    }
-
-    func hasKeys(below prefix: String) async throws -> Bool {
-        let page = try await store.list(ListRequest(prefix: prefix, delimiter: "/", maxKeys: 1))
-        return !page.objects.isEmpty || !page.commonPrefixes.isEmpty
     }
 
     /// True when nothing but the directory's own marker lies below it (hidden names count as children).
