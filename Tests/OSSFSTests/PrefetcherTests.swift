@@ -513,3 +513,21 @@ func poolUnmaps(_ pool: ChunkPool) async -> Bool {
         #expect(await poolUnmaps(pool))
     }
 }
+
+@Suite struct CRCChainTests {
+    /// Pieces checked out of order, and some twice, still add up to the whole file's CRC64: a chain that
+    /// stopped at the first piece out of order would never reach the end, and damaged bytes would go unnoticed.
+    @Test func piecesOutOfOrderStillReachTheEnd() {
+        let data = randomBytes(700_000, seed: 77)
+        let cuts: [Range<Int>] = [0..<1000, 1000..<250_000, 250_000..<600_000, 600_000..<700_000]
+        func crc(_ r: Range<Int>) -> UInt64 { CRC64.checksum(Array(data[r])) }
+        for order in [[0, 1, 2, 3], [2, 0, 3, 1], [3, 2, 1, 0], [1, 1, 3, 0, 2, 0]] {
+            var chain = CRCChain()
+            for i in order {
+                chain.add(UInt64(cuts[i].lowerBound)..<UInt64(cuts[i].upperBound), crc: crc(cuts[i]))
+            }
+            #expect(chain.end == UInt64(data.count), "order \(order)")
+            #expect(chain.crc == CRC64.checksum(data), "order \(order)")
+        }
+    }
+}

@@ -131,6 +131,33 @@ private struct ChunkFetcher: Sendable {
     }
 }
 
+/// The CRC64 of a file's bytes from offset 0, combined from the CRCs of the pieces read. Pieces may be checked
+/// out of order (the kernel sends read-ahead requests concurrently, and a later chunk can be served first):
+/// one that starts past the end is kept until the pieces before it arrive, or the chain would stop there and
+/// the whole-file check would never run.
+struct CRCChain {
+    private(set) var end: UInt64 = 0
+    private(set) var crc: UInt64 = 0
+    /// Pieces past `end`, by start: their end and CRC64.
+    private var waiting: [UInt64: (end: UInt64, crc: UInt64)] = [:]
+
+    mutating func add(_ range: Range<UInt64>, crc pieceCRC: UInt64) {
+        guard range.lowerBound >= end, !range.isEmpty else { return }   // counted already
+        if range.lowerBound > end {
+            if let kept = waiting[range.lowerBound], kept.end >= range.upperBound { return }
+            waiting[range.lowerBound] = (range.upperBound, pieceCRC)
+            return
+        }
+        crc = CRC64.combine(crc, pieceCRC, length2: UInt64(range.count))
+        end = range.upperBound
+        while let next = waiting.removeValue(forKey: end) {
+            crc = CRC64.combine(crc, next.crc, length2: next.end - end)
+            end = next.end
+        }
+        waiting = waiting.filter { $0.key > end }
+    }
+}
+
 /// A stream's first chunk, fetched by the read that started the stream on its own thread (a FUSE worker,
 /// see `BlockingCaller`): no task to start and no thread to wake before its GET leaves, nor after it.
 private struct InlineFetch {
@@ -186,9 +213,8 @@ final class Prefetcher: Sendable {
         var window: UInt64 = Prefetcher.initialWindow
         var nextChunkLength: Int
         var joined = false
-        /// Bytes from 0 whose CRC64 is `crc`.
-        var verifiedEnd: UInt64 = 0
-        var crc: UInt64 = 0
+        /// The CRC64 of the bytes checked so far, from offset 0.
+        var chain = CRCChain()
         var objectCRC: UInt64?
         var failure: FSError?
         var closed = false
@@ -414,7 +440,7 @@ final class Prefetcher: Sendable {
         guard body.count == wanted.count else {
             throw FSError.io("short read of \(key): \(body.count) of \(wanted.count) bytes")
         }
-        let extendsChain = state.withLock { $0.verifiedEnd == wanted.lowerBound }
+        let extendsChain = state.withLock { $0.chain.end == wanted.lowerBound }
         try verify([(wanted, extendsChain ? CRC64.checksum(body) : nil, metadata.crc64)])
         return ReadBuffer(body)
     }
@@ -433,7 +459,7 @@ final class Prefetcher: Sendable {
         body.withUnsafeBytes { cache.keep(blocks, $0, objectCRC: metadata.crc64) }   // see fetchChunk
         let lo = Int(wanted.lowerBound - blocks.lowerBound)
         bytes = Array(body[lo..<lo + wanted.count])
-        let extendsChain = state.withLock { $0.verifiedEnd == wanted.lowerBound }
+        let extendsChain = state.withLock { $0.chain.end == wanted.lowerBound }
         try verify([(wanted, extendsChain ? CRC64.checksum(bytes) : nil, metadata.crc64)])
         return ReadBuffer(bytes)
     }
@@ -450,13 +476,10 @@ final class Prefetcher: Sendable {
                     }
                     s.objectCRC = theirs
                 }
-                if let crc = p.crc, p.range.lowerBound == s.verifiedEnd {
-                    s.crc = CRC64.combine(s.crc, crc, length2: UInt64(p.range.count))
-                    s.verifiedEnd = p.range.upperBound
-                }
+                if let crc = p.crc { s.chain.add(p.range, crc: crc) }
             }
-            if s.verifiedEnd == size, size > 0, let expected = s.objectCRC, s.crc != expected {
-                return fail(&s, "\(key) read back with CRC64 \(s.crc), the object's is \(expected)")
+            if s.chain.end == size, size > 0, let expected = s.objectCRC, s.chain.crc != expected {
+                return fail(&s, "\(key) read back with CRC64 \(s.chain.crc), the object's is \(expected)")
             }
             return nil
         }
