@@ -202,6 +202,37 @@ func poolUnmaps(_ pool: ChunkPool) async -> Bool {
         await t.fs.release(h2)
     }
 
+    @Test func aDirectReadStraddlingTheCheckedBytesKeepsTheWholeFileCheck() async throws {
+        // A read outside the chunks that starts behind the bytes checked so far and ends past them: the check
+        // must take in its part past the end, or it stops there and the damaged file reads back without EIO.
+        let faulty = FaultyStore(MemoryObjectStore())
+        let t = Harness(store: faulty, memory: faulty.inner) { $0.prefetchChunkSize = 1 << 20 }
+        let data = randomBytes(6 << 20, seed: 61)
+        try await t.put("f", data)
+        let h = try await t.open("f", OpenFlags(access: .readOnly))
+        faulty.setFlipBodyByte(true)
+        var failed: FSError?
+        do {
+            var at: UInt64 = 0
+            while at < 1 << 20 {   // a sequential start: the bytes checked end somewhere past 1 MiB
+                at += UInt64(try await t.fs.read(h, offset: at, size: 128 << 10).count)
+            }
+            _ = try await t.fs.read(h, offset: 11 << 19, size: 128 << 10)   // far off: the chunks are dropped
+            at = (1 << 20) - (64 << 10)
+            at += UInt64(try await t.fs.read(h, offset: at, size: 4 << 20).count)   // straddles, fetched directly
+            while true {
+                let b = try await t.fs.read(h, offset: at, size: 128 << 10)
+                if b.isEmpty { break }
+                at += UInt64(b.count)
+            }
+        } catch let e as FSError { failed = e }
+        guard case .io? = failed else {
+            Issue.record("a damaged file read through must fail with EIO, got \(String(describing: failed))")
+            return
+        }
+        await t.fs.release(h)
+    }
+
     @Test func answersNamingAnotherCRCFailTheRead() async throws {
         let faulty = FaultyStore(MemoryObjectStore())
         let t = Harness(store: faulty, memory: faulty.inner)

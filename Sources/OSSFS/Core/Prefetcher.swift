@@ -141,10 +141,15 @@ struct CRCChain {
     /// Pieces past `end`, by start: their end and CRC64.
     private var waiting: [UInt64: (end: UInt64, crc: UInt64)] = [:]
 
+    /// How many pieces may wait: a sequential reader's out-of-order pieces are a window's worth of chunks;
+    /// random reads near the end must not grow the list without bound.
+    static let waitingLimit = 256
+
     mutating func add(_ range: Range<UInt64>, crc pieceCRC: UInt64) {
         guard range.lowerBound >= end, !range.isEmpty else { return }   // counted already
         if range.lowerBound > end {
             if let kept = waiting[range.lowerBound], kept.end >= range.upperBound { return }
+            guard waiting.count < Self.waitingLimit || waiting[range.lowerBound] != nil else { return }
             waiting[range.lowerBound] = (range.upperBound, pieceCRC)
             return
         }
@@ -424,7 +429,10 @@ final class Prefetcher: Sendable {
 
     /// `wanted` as slices of the chunks' memory (which cover it without a gap), once their CRCs are checked.
     private func slices(_ wanted: Range<UInt64>, of fetched: [(Chunk, FetchedChunk)]) throws -> ReadBuffer {
-        try verify(fetched.map { ($0.0.range, $0.1.crc, $0.1.objectCRC) })
+        try verify(fetched.map { c, f in
+            piece(c.range, crc: f.crc, objectCRC: f.objectCRC,
+                  bytes: UnsafeRawBufferPointer(rebasing: f.memory.bytes[0..<f.count]))
+        })
         return ReadBuffer(slices: fetched.map { c, f in
             let lo = max(wanted.lowerBound, c.range.lowerBound)
             let hi = min(wanted.upperBound, c.range.upperBound)
@@ -440,15 +448,14 @@ final class Prefetcher: Sendable {
         guard body.count == wanted.count else {
             throw FSError.io("short read of \(key): \(body.count) of \(wanted.count) bytes")
         }
-        let extendsChain = state.withLock { $0.chain.end == wanted.lowerBound }
-        try verify([(wanted, extendsChain ? CRC64.checksum(body) : nil, metadata.crc64)])
+        try verify([body.withUnsafeBytes { piece(wanted, crc: nil, objectCRC: metadata.crc64, bytes: $0) }])
         return ReadBuffer(body)
     }
 
     private func fetchThroughCache(_ wanted: Range<UInt64>, _ cache: CachedVersion) async throws -> ReadBuffer {
         var bytes = [UInt8](repeating: 0, count: wanted.count)
         if let hit = bytes.withUnsafeMutableBytes({ cache.load(wanted, into: $0) }) {
-            try verify([(wanted, hit.crc, hit.objectCRC)])
+            try verify([bytes.withUnsafeBytes { piece(wanted, crc: hit.crc, objectCRC: hit.objectCRC, bytes: $0) }])
             return ReadBuffer(bytes)
         }
         let blocks = cache.aligned(wanted)
@@ -459,9 +466,29 @@ final class Prefetcher: Sendable {
         body.withUnsafeBytes { cache.keep(blocks, $0, objectCRC: metadata.crc64) }   // see fetchChunk
         let lo = Int(wanted.lowerBound - blocks.lowerBound)
         bytes = Array(body[lo..<lo + wanted.count])
-        let extendsChain = state.withLock { $0.chain.end == wanted.lowerBound }
-        try verify([(wanted, extendsChain ? CRC64.checksum(bytes) : nil, metadata.crc64)])
+        try verify([bytes.withUnsafeBytes { piece(wanted, crc: nil, objectCRC: metadata.crc64, bytes: $0) }])
         return ReadBuffer(bytes)
+    }
+
+    /// How far past the checked bytes a piece may start and still be kept for the chain: a sequential reader's
+    /// pieces land within its window of the end, random reads elsewhere are not worth hashing.
+    static let chainReach = maximumWindow + slack
+
+    /// What `bytes` (the file's bytes in `range`) add to the CRC chain: all of them when they start at or
+    /// near its end (`crc`, when the fetch hashed them already, or hashed here); the part past the end when
+    /// they straddle it, or the chain would stop there (a read between chunks, a stream started behind the
+    /// end); nothing when they lie behind the end or far past it.
+    private func piece(_ range: Range<UInt64>, crc: UInt64?, objectCRC: UInt64?, bytes: UnsafeRawBufferPointer)
+        -> (range: Range<UInt64>, crc: UInt64?, objectCRC: UInt64?)
+    {
+        let end = state.withLock { $0.chain.end }
+        if range.lowerBound >= end {
+            guard range.lowerBound - end <= Self.chainReach else { return (range, nil, objectCRC) }
+            return (range, crc ?? CRC64.update(0, bytes), objectCRC)
+        }
+        guard range.upperBound > end else { return (range, nil, objectCRC) }
+        let rest = UnsafeRawBufferPointer(rebasing: bytes[Int(end - range.lowerBound)...])
+        return (end..<range.upperBound, CRC64.update(0, rest), objectCRC)
     }
 
     /// Checks the answers' object CRCs against each other and extends the CRC of the bytes read from 0;
