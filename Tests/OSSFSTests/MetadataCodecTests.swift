@@ -11,6 +11,23 @@ import Testing
         #expect(OSSFS1Metadata.parseInteger("0") == 0)
         #expect(OSSFS1Metadata.parseInteger("abc") == nil)
         #expect(OSSFS1Metadata.parseInteger("") == nil)
+        #expect(OSSFS1Metadata.parseInteger("+420") == 420)
+        #expect(OSSFS1Metadata.parseInteger("\t0755") == 0o755)
+        #expect(OSSFS1Metadata.parseInteger("09") == nil, "not an octal number")
+        #expect(OSSFS1Metadata.parseInteger("0x") == nil)
+        #expect(OSSFS1Metadata.parseInteger("12 34") == nil)
+        #expect(OSSFS1Metadata.parseInteger("18446744073709551615") == UInt64.max)
+        #expect(OSSFS1Metadata.parseInteger("18446744073709551616") == nil, "overflow")
+    }
+
+    @Test func directoryContentTypesWithParametersAndBlanks() {
+        #expect(OSSFS1Metadata.isDirectoryContentType("application/x-directory"))
+        #expect(OSSFS1Metadata.isDirectoryContentType(" application/x-directory ; charset=utf-8"))
+        #expect(OSSFS1Metadata.isDirectoryContentType("httpd/unix-directory"))
+        #expect(!OSSFS1Metadata.isDirectoryContentType("application/x-directory-not"))
+        #expect(!OSSFS1Metadata.isDirectoryContentType("text/plain"))
+        #expect(!OSSFS1Metadata.isDirectoryContentType(""))
+        #expect(!OSSFS1Metadata.isDirectoryContentType(nil))
     }
 
     @Test func timesRoundTripWithNanoseconds() {
@@ -20,6 +37,14 @@ import Testing
         #expect(OSSFS1Metadata.parseTime("1700000000.123456789") == Timestamp(seconds: 1_700_000_000, nanoseconds: 123_456_789))
         #expect(OSSFS1Metadata.parseTime("1700000000") == Timestamp(seconds: 1_700_000_000))
         #expect(OSSFS1Metadata.parseTime("x") == nil)
+        #expect(OSSFS1Metadata.parseTime(" 1700000000.25\t") == Timestamp(seconds: 1_700_000_000, nanoseconds: 250_000_000))
+        #expect(OSSFS1Metadata.parseTime("-5") == Timestamp(seconds: -5))
+        #expect(OSSFS1Metadata.parseTime("1700000000.") == nil)
+        #expect(OSSFS1Metadata.parseTime(".5") == nil)
+        #expect(OSSFS1Metadata.parseTime("1700000000.1234567890") == nil, "finer than nanoseconds")
+        #expect(OSSFS1Metadata.parseTime("1700000000.12a") == nil)
+        #expect(OSSFS1Metadata.parseTime("9223372036854775808") == nil, "overflow")
+        #expect(OSSFS1Metadata.parseTime("-9223372036854775808") == Timestamp(seconds: Int64.min))
         for t in [Timestamp(seconds: 1, nanoseconds: 999_999_999), Timestamp(seconds: 1_800_000_000, nanoseconds: 10)] {
             #expect(OSSFS1Metadata.parseTime(OSSFS1Metadata.formatTime(t)) == t)
         }
