@@ -29,6 +29,22 @@ func poolUnmaps(_ pool: ChunkPool) async -> Bool {
         try await t.readAll(h, chunk: block)
     }
 
+    /// Reads `h` from `offset` to its end, 128 KiB at a time.
+    private func readToEnd(_ t: Harness, _ h: HandleID, from offset: UInt64 = 0) async throws {
+        var at = offset
+        while true {
+            let b = try await t.fs.read(h, offset: at, size: 128 << 10)
+            if b.isEmpty { return }
+            at += UInt64(b.count)
+        }
+    }
+
+    /// The filesystem error `body` stopped with; nil when it finished.
+    private func fsError(_ body: () async throws -> Void) async throws -> FSError? {
+        do { try await body() } catch let e as FSError { return e }
+        return nil
+    }
+
     @Test func windowGrowsWithSeveralChunksInFlight() async throws {
         let faulty = FaultyStore(MemoryObjectStore())
         let t = Harness(store: faulty, memory: faulty.inner) { $0.prefetchChunkSize = 4 << 20 }
@@ -176,15 +192,7 @@ func poolUnmaps(_ pool: ChunkPool) async -> Bool {
         let ino = try await t.ino("f")
         let h = try await t.open("f", OpenFlags(access: .readOnly))
         faulty.setFlipBodyByte(true)
-        var failed: FSError?
-        var at: UInt64 = 0
-        do {
-            while true {
-                let b = try await t.fs.read(h, offset: at, size: 128 << 10)
-                if b.isEmpty { break }
-                at += UInt64(b.count)
-            }
-        } catch let e as FSError { failed = e }
+        let failed = try await fsError { try await readToEnd(t, h) }
         guard case .io? = failed else {
             Issue.record("a file read through with altered bytes must fail with EIO, got \(String(describing: failed))")
             return
@@ -211,8 +219,7 @@ func poolUnmaps(_ pool: ChunkPool) async -> Bool {
         try await t.put("f", data)
         let h = try await t.open("f", OpenFlags(access: .readOnly))
         faulty.setFlipBodyByte(true)
-        var failed: FSError?
-        do {
+        let failed = try await fsError {
             var at: UInt64 = 0
             while at < 1 << 20 {   // a sequential start: the bytes checked end somewhere past 1 MiB
                 at += UInt64(try await t.fs.read(h, offset: at, size: 128 << 10).count)
@@ -220,12 +227,8 @@ func poolUnmaps(_ pool: ChunkPool) async -> Bool {
             _ = try await t.fs.read(h, offset: 11 << 19, size: 128 << 10)   // far off: the chunks are dropped
             at = (1 << 20) - (64 << 10)
             at += UInt64(try await t.fs.read(h, offset: at, size: 4 << 20).count)   // straddles, fetched directly
-            while true {
-                let b = try await t.fs.read(h, offset: at, size: 128 << 10)
-                if b.isEmpty { break }
-                at += UInt64(b.count)
-            }
-        } catch let e as FSError { failed = e }
+            try await readToEnd(t, h, from: at)
+        }
         guard case .io? = failed else {
             Issue.record("a damaged file read through must fail with EIO, got \(String(describing: failed))")
             return
