@@ -84,6 +84,36 @@ import Testing
         #expect(faulty.calls("head") + faulty.calls("list") == 0, "lookups after ls -l come from the stat cache")
     }
 
+    @Test func aDirectorysLookupLeavesOneRequestPerLaterLookupOfItsFiles() async throws {
+        // `cat d/f3` in a directory never listed: the lookup of d listed its keys and they showed no directory
+        // named f3, so f3's lookup needs a request of its own only, not a HEAD and a listing.
+        let faulty = FaultyStore(MemoryObjectStore())
+        let t = Harness(store: faulty, memory: faulty.inner)
+        for i in 0..<20 { try await t.put("d/f\(i)", bytes("x"), meta: ["mode": "33216"]) }
+        try await t.put("d/g", bytes("a file beside a directory of its name"))
+        try await t.put("d/g/x", bytes("y"))
+        let d = try await t.ino("d")
+        faulty.resetCounts()
+        for i in 0..<20 {
+            let e = try await t.fs.lookup(parent: d, name: "f\(i)")
+            #expect(e.attributes.permissions == 0o700, "the HEAD's metadata, not the listing's guess")
+        }
+        #expect(faulty.calls("list") == 0)
+        #expect(faulty.calls("head") + faulty.calls("get") == 20)
+        #expect(try await t.fs.lookup(parent: d, name: "g").attributes.kind == .directory, "the directory wins")
+    }
+
+    @Test func aBiggerDirectorysLookupLeavesNoGuesses() async throws {
+        // Its lookup saw only the first keys: a later name may have a directory of its own further on.
+        let faulty = FaultyStore(MemoryObjectStore())
+        let t = Harness(store: faulty, memory: faulty.inner)
+        for i in 0..<(Filesystem.probeListingKeys + 5) { try await t.put("d/f\(1000 + i)", bytes("x")) }
+        let d = try await t.ino("d")
+        faulty.resetCounts()
+        _ = try await t.fs.lookup(parent: d, name: "f1000")
+        #expect(faulty.calls("list") == 1, "the full probe")
+    }
+
     @Test func aPlainListingLeavesOneHeadPerLaterLookup() async throws {
         let faulty = FaultyStore(MemoryObjectStore())
         let t = Harness(store: faulty, memory: faulty.inner)

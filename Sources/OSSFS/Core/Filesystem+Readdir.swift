@@ -129,15 +129,8 @@ extension Filesystem {
                 }
                 guard !name.isEmpty, Namespace.displayableName(name) else { continue }   // "" is our own marker
                 if index[String(name)] != nil { continue }                                 // the directory wins
-                let kind: FileKind = o.objectType == .symlink ? .symlink : .regular
-                var info = NodeInfo(kind: kind,
-                                    permissions: defaults.complementStat ? OSSFS1Metadata.Defaults.filePermissions : 0,
-                                    uid: defaults.uid, gid: defaults.gid, size: o.size, atime: o.lastModified,
-                                    mtime: o.lastModified, ctime: o.lastModified, objectKey: o.key, etag: o.etag,
-                                    objectType: o.objectType, storageClass: o.storageClass)
-                info.complete = false
-                if kind == .symlink { info.symlinkForm = .native }
-                add(ListedEntry(name: String(name), kind: kind, info: info))
+                let info = listedObjectInfo(o)
+                add(ListedEntry(name: String(name), kind: info.kind, info: info))
             }
             for i in touched { mergeCached(path, &entries[i]) }
             onPage(touched.map { entries[$0] })
@@ -161,6 +154,20 @@ extension Filesystem {
             entries.append(ListedEntry(name: name, kind: .regular, info: info))
         }
         return entries
+    }
+
+    /// A listed object as the listing shows it (size and times; mode and owner come with its HEAD): a guess,
+    /// not complete.
+    func listedObjectInfo(_ o: ListedObject) -> NodeInfo {
+        let kind: FileKind = o.objectType == .symlink ? .symlink : .regular
+        var info = NodeInfo(kind: kind,
+                            permissions: defaults.complementStat ? OSSFS1Metadata.Defaults.filePermissions : 0,
+                            uid: defaults.uid, gid: defaults.gid, size: o.size, atime: o.lastModified,
+                            mtime: o.lastModified, ctime: o.lastModified, objectKey: o.key, etag: o.etag,
+                            objectType: o.objectType, storageClass: o.storageClass)
+        info.complete = false
+        if kind == .symlink { info.symlinkForm = .native }
+        return info
     }
 
     /// What the stat cache already knows beats the listing's guesses (and is what lookup will say).

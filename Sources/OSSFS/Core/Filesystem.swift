@@ -255,17 +255,23 @@ public final class Filesystem: FilesystemOperations {
         await directoryReadahead.wait(for: path)
     }
 
-    /// Asks the store, at once: the file object, and whether any key lies below `path/`. The listing's first
-    /// key is the `dir/` marker when there is one, whose HEAD (its attributes) then follows; a file costs two
-    /// requests, not three. Under notsup_compat_dir (markers only) the marker's HEAD goes with the file's.
-    /// A directory wins over a same-named file.
+    /// A lookup lists up to this many keys below the name: for a directory that holds no more, the plain files
+    /// among them are kept as the listing's guesses (see `rememberListedFiles`).
+    static let probeListingKeys = 100
+
+    /// Asks the store, at once: the file object, and what lies below `path/`. The listing's first key is the
+    /// `dir/` marker when there is one, whose HEAD (its attributes) then follows; a file costs two requests,
+    /// not three. Under notsup_compat_dir (markers only) the marker's HEAD goes with the file's. A directory
+    /// wins over a same-named file.
     func probe(_ path: FSPath) async throws -> NodeInfo? {
         let fileKey = names.fileKey(path), markerKey = names.markerKey(path)
-        let listing = config.noImplicitDirectories ? nil : ListRequest(prefix: names.listPrefix(path), delimiter: "/", maxKeys: 1)
+        let listing = config.noImplicitDirectories
+            ? nil : ListRequest(prefix: names.listPrefix(path), delimiter: "/", maxKeys: Self.probeListingKeys)
         let answers = await store.headAll(listing == nil ? [fileKey, markerKey] : [fileKey], listing: listing)
         let f = try await fileInfo(fileKey, answers.heads[0])
         var m = listing == nil ? try Self.presentOrNil(answers.heads[1]) : nil
         let below = try answers.listing?.get()
+        if let below, !below.objects.isEmpty || !below.commonPrefixes.isEmpty { rememberListedFiles(path, below) }
         if let below, below.objects.first?.key == markerKey {
             m = try await headOrNil(markerKey)
         } else if let below, !below.objects.isEmpty || !below.commonPrefixes.isEmpty {
@@ -280,6 +286,27 @@ public final class Filesystem: FilesystemOperations {
             return OSSFS1Metadata.decodeMarker(legacy, defaults: defaults)
         }
         return nil
+    }
+
+    /// A directory's lookup listed all of its keys (`page` is not truncated): a plain file among them has no
+    /// directory of its name (that would have shown too, and won), so it is kept as the listing's guess, as a
+    /// full readdir keeps it, and looking it up next takes one request of its own, not a probe's HEAD and
+    /// listing (`cat dir/file` in a directory never listed).
+    func rememberListedFiles(_ path: FSPath, _ page: ListPage) {
+        guard page.nextToken == nil, !config.readdirOptimize else { return }
+        let prefix = names.listPrefix(path)
+        var directories = Set(page.commonPrefixes.compactMap { p -> Substring? in
+            p.hasPrefix(prefix) && p.hasSuffix("/") ? p.dropFirst(prefix.count).dropLast() : nil
+        })
+        for o in page.objects where o.key.rawValue.hasSuffix(OSSFS1Metadata.folderSuffix) {
+            directories.insert(o.key.rawValue.dropFirst(prefix.count).dropLast(OSSFS1Metadata.folderSuffix.count))
+        }
+        for o in page.objects where o.key.rawValue.hasPrefix(prefix) && o.objectType != .symlink {
+            let name = o.key.rawValue.dropFirst(prefix.count)
+            guard !name.isEmpty, !name.hasSuffix(OSSFS1Metadata.folderSuffix), !directories.contains(name),
+                  Namespace.displayableName(name) else { continue }
+            cache.putUnlessKnown(path.appending(String(name)), listedObjectInfo(o))
+        }
     }
 
     func headOrNil(_ key: ObjectKey) async throws -> ObjectMetadata? {
