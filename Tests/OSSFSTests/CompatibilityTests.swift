@@ -162,6 +162,23 @@ import Testing
         #expect(try await t.head("new2/").contentType == "application/x-directory")
     }
 
+    @Test func aPlainFileBesideAFolderMarkerIsAFileToLookupAndReaddirAlike() async throws {
+        // s3fs asks for `name` first and so shows the file; lookup does the same (the folder marker is asked
+        // for only when nothing else answers), and readdir must agree with it.
+        let t = Harness()
+        try await t.put("both", bytes("a file"))
+        try await t.put("both_$folder$")
+        try await t.put("only_$folder$")
+        #expect(try await t.stat("both").kind == .regular)
+        #expect(try await t.stat("only").kind == .directory)
+        for plus in [false, true] {
+            let listed = try await t.list("", plus: plus)
+            #expect(listed.first { $0.name == "both" }?.kind == .regular, "plus: \(plus)")
+            #expect(listed.first { $0.name == "only" }?.kind == .directory, "plus: \(plus)")
+        }
+        #expect(t.fs.inodes.checkInvariants())
+    }
+
     @Test func notsupCompatDirIgnoresThem() async throws {
         let t = Harness { $0.noImplicitDirectories = true }
         try await t.put("old_$folder$")

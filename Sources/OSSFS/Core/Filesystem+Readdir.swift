@@ -119,9 +119,11 @@ extension Filesystem {
                 guard o.key.rawValue.hasPrefix(prefix) else { continue }
                 var name = o.key.rawValue.dropFirst(prefix.count)
                 if name.hasSuffix(OSSFS1Metadata.folderSuffix), !config.noImplicitDirectories {
-                    // s3fs's `dir_$folder$`: the directory `dir`.
+                    // s3fs's `dir_$folder$`: the directory `dir`, unless a plain file `dir` was listed (it sorts
+                    // first): lookup, like s3fs, asks for the folder marker only when nothing else answers.
                     name = name.dropLast(OSSFS1Metadata.folderSuffix.count)
                     guard Namespace.displayableName(name) else { continue }
+                    if let i = index[String(name)], entries[i].kind != .directory { continue }
                     var info = OSSFS1Metadata.implicitDirectory(defaults: defaults, time: o.lastModified)
                     info.complete = false
                     add(ListedEntry(name: String(name), kind: .directory, info: info))
