@@ -270,12 +270,12 @@ public final class Filesystem: FilesystemOperations {
         let answers = await store.headAll(listing == nil ? [fileKey, markerKey] : [fileKey], listing: listing)
         let f = try await fileInfo(fileKey, answers.heads[0])
         var m = listing == nil ? try Self.presentOrNil(answers.heads[1]) : nil
-        let below = try answers.listing?.get()
-        if let below, !below.objects.isEmpty || !below.commonPrefixes.isEmpty { rememberListedFiles(path, below) }
-        if let below, below.objects.first?.key == markerKey {
+        if let below = try answers.listing?.get(), !below.objects.isEmpty || !below.commonPrefixes.isEmpty {
+            rememberListedFiles(path, below)
+            guard below.objects.first?.key == markerKey else {
+                return OSSFS1Metadata.implicitDirectory(defaults: defaults, time: mountTime)
+            }
             m = try await headOrNil(markerKey)
-        } else if let below, !below.objects.isEmpty || !below.commonPrefixes.isEmpty {
-            return OSSFS1Metadata.implicitDirectory(defaults: defaults, time: mountTime)
         }
         if let m { return OSSFS1Metadata.decodeMarker(m, defaults: defaults) }
         if let f { return f }
