@@ -4,7 +4,8 @@
 // figures to compare, never test assertions.
 //
 // Usage: OSS_ACCESS_KEY_ID=.. OSS_ACCESS_KEY_SECRET=.. oss-request-bench URL BUCKET [head|get] [N] [K] [T]
-// (T: curl I/O threads, default 1). OSS_REQUEST_BENCH_SIGNING=v1 (default: what ossfs's sigv1 mounts use) or v4
+// (T: curl I/O threads, default 1; T=0 carries each request out on a thread `BlockingCaller` marks, one at a time,
+// as a FUSE worker does, and ignores K). OSS_REQUEST_BENCH_SIGNING=v1 (default: what ossfs's sigv1 mounts use) or v4
 // (region OSS_REQUEST_BENCH_REGION, default cn-hangzhou like oss-local's).
 #if canImport(Glibc)
 import Glibc
@@ -37,6 +38,8 @@ let operation = arguments.count > 3 ? arguments[3] : "head"
 let total = arguments.count > 4 ? Int(arguments[4]) ?? 20_000 : 20_000
 let inFlight = arguments.count > 5 ? Int(arguments[5]) ?? 32 : 32
 let ioThreads = arguments.count > 6 ? Int(arguments[6]) ?? 1 : 1
+/// T=0: requests carried out by the calling thread, the path a FUSE worker's requests take.
+let onCallingThread = ioThreads == 0
 guard operation == "head" || operation == "get" else { fail("operation must be head or get") }
 let environment = ProcessEnvironment.current()
 guard let id = environment["OSS_ACCESS_KEY_ID"], let secret = environment["OSS_ACCESS_KEY_SECRET"] else {
@@ -56,7 +59,7 @@ let client: OSSClient
 do {
     let credentials = StaticCredentialsProvider(Credentials(accessKeyID: id, accessKeySecret: secret))
     var configuration = ClientConfiguration(endpoint: endpoint, bucket: arguments[2])
-    configuration.transportThreads = ioThreads
+    configuration.transportThreads = max(1, ioThreads)
     configuration.signatureVersion = signing
     if signing == .v4 { configuration.region = environment["OSS_REQUEST_BENCH_REGION"] ?? "cn-hangzhou" }
     client = try OSSClient(configuration: configuration, credentials: credentials)
@@ -65,23 +68,54 @@ do {
 let key = ObjectKey("oss-request-bench/object-4k")
 let body = (0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 31) }
 
+/// One request, checked.
+@Sendable func request() async throws {
+    if operation == "head" {
+        let metadata = try await client.head(key)
+        guard metadata.size == 4096 else { fail("HEAD size \(metadata.size)") }
+    } else {
+        let (_, bytes) = try await client.get(key, range: nil, conditions: GetConditions())
+        guard bytes == body else { fail("GET returned other bytes") }
+    }
+}
+
+/// Runs `count` requests one after another on a thread of its own that `BlockingCaller` marks: each starts as
+/// an immediate task there, as FuseAdapter starts a request's work, and its request never leaves that thread.
+func runOnCallingThread(_ count: Int) {
+    final class Box: @unchecked Sendable { var failure: (any Error)?; var count = 0; var finished = false }
+    let box = Box()
+    box.count = count
+    var thread = pthread_t()
+    let context = Unmanaged.passRetained(box).toOpaque()
+    let rc = pthread_create(&thread, nil, { arg in
+        let box = Unmanaged<Box>.fromOpaque(arg!).takeRetainedValue()
+        var done = 0
+        while done < box.count, box.failure == nil {
+            box.finished = false
+            _ = BlockingCaller.allowed {
+                Task.immediate {
+                    do { try await request() } catch { box.failure = error }
+                    box.finished = true
+                }
+            }
+            guard box.finished else { fail("a request left the calling thread") }
+            done += 1
+        }
+        return nil
+    }, context)
+    guard rc == 0 else { fail("pthread_create failed") }
+    pthread_join(thread, nil)
+    if let failure = box.failure { fail("\(failure)") }
+}
+
 /// Runs `count` requests, `inFlight` at a time, each checked.
 func run(_ count: Int) async throws {
+    if onCallingThread { return runOnCallingThread(count) }
     try await withThrowingTaskGroup(of: Void.self) { group in
         var started = 0
         func launch() {
             started += 1
-            if operation == "head" {
-                group.addTask {
-                    let metadata = try await client.head(key)
-                    guard metadata.size == 4096 else { fail("HEAD size \(metadata.size)") }
-                }
-            } else {
-                group.addTask {
-                    let (_, bytes) = try await client.get(key, range: nil, conditions: GetConditions())
-                    guard bytes == body else { fail("GET returned other bytes") }
-                }
-            }
+            group.addTask { try await request() }
         }
         while started < min(inFlight, count) { launch() }
         while try await group.next() != nil {
@@ -97,7 +131,7 @@ do {
     try await run(total)
     let cpu = cpuSeconds() - cpu0, wall = wallSeconds() - wall0
     let rate = Int(Double(total) / wall), micros = Int(cpu / Double(total) * 1e6)
-    print("\(operation) (\(signing.rawValue)): \(total) requests, \(inFlight) in flight, \(ioThreads) I/O threads: \(rate) requests/s, client CPU \(micros) us/request "
+    print("\(operation) (\(signing.rawValue)): \(total) requests, \(onCallingThread ? "1 in flight on the calling thread" : "\(inFlight) in flight, \(ioThreads) I/O threads"): \(rate) requests/s, client CPU \(micros) us/request "
         + "(\(Int(cpu * 1000)) ms CPU, \(Int(wall * 1000)) ms wall)")
 } catch {
     fail("\(error)")
