@@ -89,6 +89,31 @@ public enum ASCII {
         byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
     }
 
+    /// The number `bytes` spell in decimal: digits only (no sign, no blanks), nil when empty or past UInt64.
+    public static func decimal(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64? {
+        guard !bytes.isEmpty else { return nil }
+        var value: UInt64 = 0
+        for byte in bytes {
+            guard byte >= 0x30, byte <= 0x39 else { return nil }
+            let (times10, o1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times10.addingReportingOverflow(UInt64(byte - 0x30))
+            guard !o1, !o2 else { return nil }
+            value = sum
+        }
+        return value
+    }
+
+    /// A decimal number with the spaces and tabs around it ignored (header values: Content-Length, CRC64s).
+    public static func decimal(_ text: Substring) -> UInt64? {
+        var text = text
+        return text.withUTF8 { bytes in
+            var lo = 0, hi = bytes.count
+            while lo < hi, bytes[lo] == 0x20 || bytes[lo] == 0x09 { lo += 1 }
+            while hi > lo, bytes[hi - 1] == 0x20 || bytes[hi - 1] == 0x09 { hi -= 1 }
+            return decimal(UnsafeBufferPointer(rebasing: bytes[lo..<hi]))
+        }
+    }
+
     /// Strips spaces, tabs, CR and LF from both ends.
     public static func trimmed(_ s: String) -> String {
         let bytes = s.utf8

@@ -43,7 +43,11 @@ import Testing
     @Test func contentRangeParsing() {
         #expect(OSSClient.parseContentRange("bytes 0-9/10")! == (0, 9, 10))
         #expect(OSSClient.parseContentRange(" bytes 5-5/6 ")! == (5, 5, 6))
-        for bad in ["bytes 9-0/10", "bytes 0-9/*", "bytes=0-9/10", "bytes -9/10", "0-9/10", "bytes 0-9"] {
+        #expect(OSSClient.parseContentRange("bytes 4096-8191/268435456")! == (4096, 8191, 268_435_456))
+        #expect(OSSClient.parseContentRange("\tbytes 0-0/18446744073709551615")! == (0, 0, UInt64.max))
+        for bad in ["bytes 9-0/10", "bytes 0-9/*", "bytes=0-9/10", "bytes -9/10", "0-9/10", "bytes 0-9", "bytes ",
+                    "bytes 0-/10", "bytes 0-9/", "bytes 0/9-10", "bytes 0-9/10/11", "bytes +0-9/10", "Bytes 0-9/10",
+                    "bytes 0-9/18446744073709551616"] {
             #expect(OSSClient.parseContentRange(bad) == nil, "\(bad)")
         }
     }

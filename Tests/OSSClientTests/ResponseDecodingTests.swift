@@ -360,3 +360,20 @@ private func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
         #expect(m.size == 1000 && m.objectType == .symlink && m.symlinkTarget == "dir/a b")
     }
 }
+
+@Suite struct TextTrimmingTests {
+    @Test func trimmingSpacesStripsOnlySpacesAndTabs() {
+        #expect("  Normal\t".trimmingSpaces() == "Normal")
+        #expect("Normal".trimmingSpaces() == "Normal")
+        #expect(" \t ".trimmingSpaces() == "")
+        #expect("".trimmingSpaces() == "")
+        #expect(" a b ".trimmingSpaces() == "a b")
+        #expect("\r\nx\n".trimmingSpaces() == "\r\nx\n")   // line ends are not blanks here
+        #expect(" 日本 ".trimmingSpaces() == "日本")
+    }
+
+    @Test func sizesInListingsAndHeadersAreDecimalDigits() {
+        #expect(ObjectHeaderFields.number(" 42 "[...]) == 42)
+        #expect(ObjectHeaderFields.number("4_096"[...]) == nil)
+    }
+}

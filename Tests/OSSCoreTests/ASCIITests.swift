@@ -39,4 +39,17 @@ import Testing
         #expect(ASCII.trimmed(" café ") == "café")           // ends on a multi-byte scalar
         #expect(ASCII.trimmed("\t日本\t") == "日本")
     }
+
+    @Test func decimalReadsDigitsOnlyAndRefusesOverflow() {
+        #expect(ASCII.decimal("0"[...]) == 0)
+        #expect(ASCII.decimal(" 4096\t"[...]) == 4096)
+        #expect(ASCII.decimal("18446744073709551615"[...]) == UInt64.max)
+        #expect(ASCII.decimal("18446744073709551616"[...]) == nil)     // one past UInt64.max
+        #expect(ASCII.decimal("99999999999999999999"[...]) == nil)     // overflows in the multiplication
+        for bad in ["", "  ", "+5", "-1", "1 2", "0x10", "١٢", "12a"] {
+            #expect(ASCII.decimal(bad[...]) == nil, "\(bad)")
+        }
+        let text = "bytes 0-9/10"
+        #expect(ASCII.decimal(text[text.index(text.startIndex, offsetBy: 10)...]) == 10)   // a substring's own bytes
+    }
 }

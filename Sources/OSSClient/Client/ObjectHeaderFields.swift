@@ -61,12 +61,5 @@ struct ObjectHeaderFields {
     }
 
     /// A decimal number with the spaces and tabs around it ignored, read in place.
-    static func number(_ text: Substring) -> UInt64? {
-        let bytes = text.utf8
-        let isBlank: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 }
-        guard let first = bytes.firstIndex(where: { !isBlank($0) }),
-              let last = bytes.lastIndex(where: { !isBlank($0) })
-        else { return nil }
-        return UInt64(Substring(bytes[first...last]))   // both ends are ASCII digits or parsing fails anyway
-    }
+    static func number(_ text: Substring) -> UInt64? { ASCII.decimal(text) }
 }

@@ -1,4 +1,5 @@
 import ObjectStore
+import OSSCore
 
 extension OSSClient {
     /// A ranged GetObject answer must hold exactly the bytes its Content-Range names, starting where we
@@ -28,15 +29,23 @@ extension OSSClient {
         }
     }
 
-    /// `bytes FIRST-LAST/TOTAL` (TOTAL may not be `*` for an object answer).
+    /// `bytes FIRST-LAST/TOTAL` (TOTAL may not be `*` for an object answer), spaces and tabs around ignored.
+    /// Read as bytes: every random read's answer passes through here.
     static func parseContentRange(_ text: String) -> (first: UInt64, last: UInt64, total: UInt64)? {
-        let t = text.trimmingSpaces()
-        guard t.hasPrefix("bytes ") else { return nil }
-        let spec = t.dropFirst(6)
-        guard let dash = spec.firstIndex(of: "-"), let slash = spec.firstIndex(of: "/"), dash < slash,
-              let first = UInt64(spec[..<dash]), let last = UInt64(spec[spec.index(after: dash)..<slash]),
-              let total = UInt64(spec[spec.index(after: slash)...]), first <= last
-        else { return nil }
-        return (first, last, total)
+        var text = text
+        return text.withUTF8 { b -> (first: UInt64, last: UInt64, total: UInt64)? in
+            var lo = 0, hi = b.count
+            while lo < hi, b[lo] == 0x20 || b[lo] == 0x09 { lo += 1 }
+            while hi > lo, b[hi - 1] == 0x20 || b[hi - 1] == 0x09 { hi -= 1 }
+            let unit = "bytes ".utf8
+            guard hi - lo > unit.count, b[lo..<(lo + unit.count)].elementsEqual(unit) else { return nil }
+            let spec = (lo + unit.count)..<hi
+            guard let dash = b[spec].firstIndex(of: 0x2D), let slash = b[spec].firstIndex(of: 0x2F), dash < slash,
+                  let first = ASCII.decimal(UnsafeBufferPointer(rebasing: b[spec.lowerBound..<dash])),
+                  let last = ASCII.decimal(UnsafeBufferPointer(rebasing: b[(dash + 1)..<slash])),
+                  let total = ASCII.decimal(UnsafeBufferPointer(rebasing: b[(slash + 1)..<hi])), first <= last
+            else { return nil }
+            return (first, last, total)
+        }
     }
 }

@@ -24,8 +24,8 @@ enum ResponseHeaders {
     /// The whole object's size: the total of `Content-Range: bytes a-b/total` for a ranged answer, else
     /// Content-Length.
     static func objectSize(_ f: ObjectHeaderFields) -> UInt64 {
-        if let range = f.contentRange, let slash = range.lastIndex(of: "/"),
-           let total = ObjectHeaderFields.number(range[range.index(after: slash)...])
+        if let range = f.contentRange, let slash = range.utf8.lastIndex(of: 0x2F),
+           let total = ObjectHeaderFields.number(range[range.utf8.index(after: slash)...])
         {
             return total
         }
