@@ -129,9 +129,12 @@ final class CurlTransfer: @unchecked Sendable {
             let line = value.isEmpty ? name + ";" : name + ": " + value
             list = line.withCString { curl_slist_append(list, $0) }
         }
-        // Never let curl invent a Content-Type (it would not be signed) or wait for 100-continue.
-        if request.header("Content-Type") == nil { list = curl_slist_append(list, "Content-Type:") }
-        if request.header("Expect") == nil { list = curl_slist_append(list, "Expect:") }
+        // Never let curl invent a Content-Type (it would not be signed) or wait for 100-continue. It adds
+        // either only to a request with a body; each line it is given costs it a scan per header it checks.
+        if hasBody {
+            if request.header("Content-Type") == nil { list = curl_slist_append(list, "Content-Type:") }
+            if request.header("Expect") == nil { list = curl_slist_append(list, "Expect:") }
+        }
         headerList = list
         set(ossfs_curl_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, list))
         return rc
@@ -161,8 +164,8 @@ final class CurlTransfer: @unchecked Sendable {
         let value = String(decoding: UnsafeRawBufferPointer(rebasing: line[valueStart...]), as: UTF8.self)
         headers.add(name, value)
         // A collected body of announced length lands in one allocation, not in a doubling array.
-        if isSuccess, case .collect(let limit) = request.response, ASCII.equalIgnoringCase(name, "content-length"),
-           let length = Int(value), length > 0, length <= limit
+        if nameEnd == 14, isSuccess, case .collect(let limit) = request.response,
+           ASCII.equalIgnoringCase(name, "content-length"), let length = Int(value), length > 0, length <= limit
         {
             collected.reserveCapacity(length)
         }
