@@ -53,7 +53,7 @@ extension Filesystem {
             }
             var info = s.info
             info.size = s.size
-            var r = StagingRecord(key: key, dataFile: String(staging.path.split(separator: "/").last ?? ""),
+            var r = StagingRecord(key: key, dataFile: staging.name,
                                   baseETag: s.pinnedETag?.rawValue, baseSize: s.baseSize,
                                   written: StagingRecord.flatten(written),
                                   contentType: info.contentType ?? "application/octet-stream",

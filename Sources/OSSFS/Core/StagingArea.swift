@@ -56,6 +56,7 @@ final class StagingArea: Sendable {
     /// Test hook for a simulated crash: once set, records are neither written nor removed.
     private let frozen = Atomic<Bool>(false)
     private let counter = Locked<UInt64>(0)
+    private let namePrefix = "\(getpid())-\(UInt32.random(in: 0...UInt32.max))-"
 
     static let recordSuffix = ".record"
     static let dataSuffix = ".data"
@@ -102,9 +103,11 @@ final class StagingArea: Sendable {
     func freeze() { frozen.store(true, ordering: .sequentiallyConsistent) }
     var isFrozen: Bool { frozen.load(ordering: .sequentiallyConsistent) }
 
+    /// `<pid>-<random>-<n><suffix>`: unique within this process by the counter, and against names an
+    /// earlier process left by its pid and the random part (drawn once per area, as the pid is constant).
     func uniqueName(_ suffix: String) -> String {
         let n = counter.withLock { c -> UInt64 in c += 1; return c }
-        return "\(getpid())-\(UInt32.random(in: 0...UInt32.max))-\(n)\(suffix)"
+        return namePrefix + String(n) + suffix
     }
 
     func path(_ name: String) -> String { directory + "/" + name }
@@ -188,7 +191,7 @@ final class StagingArea: Sendable {
     }
 
     func writeRecord(_ record: StagingRecord, sync: Bool) throws {
-        try writeAtomically(try Self.encode(record), to: path(record.dataFile + Self.recordSuffix), sync: sync)
+        try writeAtomically(record.json(), to: path(record.dataFile + Self.recordSuffix), sync: sync)
     }
 
     func removeRecord(dataFile: String) { remove(path(dataFile + Self.recordSuffix)) }

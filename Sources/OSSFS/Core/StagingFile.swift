@@ -45,6 +45,12 @@ final class StagingFile: Sendable {
         self.space = space
     }
 
+    /// The last component of `path`: how the file's record names it.
+    var name: String {
+        guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return path }
+        return String(path[path.utf8.index(after: slash)...])
+    }
+
     /// The file's length (a recovered file's size).
     func length() throws -> UInt64 {
         var st = stat()
