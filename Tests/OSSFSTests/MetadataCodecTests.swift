@@ -33,6 +33,9 @@ import Testing
     @Test func timesRoundTripWithNanoseconds() {
         #expect(OSSFS1Metadata.formatTime(Timestamp(seconds: 1_700_000_000)) == "1700000000")
         #expect(OSSFS1Metadata.formatTime(Timestamp(seconds: 1_700_000_000, nanoseconds: 5)) == "1700000000.000000005")
+        #expect(OSSFS1Metadata.formatTime(Timestamp(seconds: 1_700_000_000, nanoseconds: 500_000_000)) == "1700000000.500000000")
+        #expect(OSSFS1Metadata.formatTime(Timestamp(seconds: 0, nanoseconds: 999_999_999)) == "0.999999999")
+        #expect(OSSFS1Metadata.formatTime(Timestamp(seconds: -5, nanoseconds: 123_000)) == "-5.000123000")
         #expect(OSSFS1Metadata.parseTime("1700000000.5") == Timestamp(seconds: 1_700_000_000, nanoseconds: 500_000_000))
         #expect(OSSFS1Metadata.parseTime("1700000000.123456789") == Timestamp(seconds: 1_700_000_000, nanoseconds: 123_456_789))
         #expect(OSSFS1Metadata.parseTime("1700000000") == Timestamp(seconds: 1_700_000_000))

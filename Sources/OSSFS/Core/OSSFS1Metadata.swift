@@ -90,8 +90,21 @@ enum OSSFS1Metadata {
 
     static func formatTime(_ t: Timestamp) -> String {
         guard t.nanoseconds != 0 else { return String(t.seconds) }
-        let ns = String(t.nanoseconds)
-        return "\(t.seconds).\(String(repeating: "0", count: 9 - ns.count))\(ns)"
+        guard t.nanoseconds > 0, t.nanoseconds < 1_000_000_000 else { return "\(t.seconds).\(t.nanoseconds)" }
+        // The nine fraction digits, zero-padded, appended to the seconds: written every time an entry's
+        // metadata is (three times per created file).
+        var text = String(t.seconds)
+        var fraction = (UInt8(ascii: "."), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0),
+                        UInt8(0), UInt8(0))
+        withUnsafeMutableBytes(of: &fraction) { digits in
+            var n = t.nanoseconds
+            for i in stride(from: 9, through: 1, by: -1) {
+                digits[i] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: n % 10)
+                n /= 10
+            }
+            text += String(decoding: digits, as: UTF8.self)
+        }
+        return text
     }
 
     // MARK: Decoding
@@ -207,6 +220,7 @@ enum OSSFS1Metadata {
                        mtime: Timestamp, ctime: Timestamp, preserving: [String: String] = [:]) -> [String: String]
     {
         var meta = preserving
+        meta.reserveCapacity(preserving.count + 6)   // one allocation, not a table that doubles three times
         meta[mode] = String(kind.typeBits | (permissions & 0o7777))
         meta[Self.uid] = String(uid)
         meta[Self.gid] = String(gid)
