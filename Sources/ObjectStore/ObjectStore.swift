@@ -13,11 +13,14 @@ public struct ObjectKey: RawRepresentable, Hashable, Comparable, Sendable, Custo
     public init(stringLiteral value: String) { self.rawValue = value }
     public var description: String { rawValue }
     /// A `dir/` marker object.
-    public var isDirectoryMarker: Bool { rawValue.hasSuffix("/") }
+    public var isDirectoryMarker: Bool { rawValue.utf8.last == UInt8(ascii: "/") }
     /// OSS sorts keys by their UTF-8 bytes.
     public static func < (a: ObjectKey, b: ObjectKey) -> Bool {
         a.rawValue.utf8.lexicographicallyPrecedes(b.rawValue.utf8)
     }
+    /// Keys are equal when their bytes are: "é" precomposed and decomposed are two objects in OSS.
+    public static func == (a: ObjectKey, b: ObjectKey) -> Bool { a.rawValue.bytesEqual(b.rawValue) }
+    public func hash(into hasher: inout Hasher) { rawValue.hashBytes(into: &hasher) }
 }
 
 /// An entity tag as OSS returns it, without the surrounding quotes. Upper-case hex MD5 for simple puts,

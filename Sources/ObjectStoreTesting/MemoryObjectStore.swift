@@ -218,12 +218,13 @@ public final class MemoryObjectStore: ObjectStore {
         state.withLock { s in
             let start = request.continuationToken ?? request.startAfter
             // A start that is a common prefix skips every key under it, as it was listed as one entry.
-            let skipUnder = start.flatMap { s in request.delimiter.map { s.hasSuffix($0) && !$0.isEmpty } } ?? false
+            // Keys are byte strings: prefixes and delimiters match bytes, as in OSS (see ByteStrings.swift).
+            let skipUnder = start.flatMap { s in request.delimiter.map { s.hasByteSuffix($0) && !$0.isEmpty } } ?? false
             let keys = s.objects.keys
                 .filter { key in
-                    guard key.rawValue.hasPrefix(request.prefix) else { return false }
+                    guard key.rawValue.hasBytePrefix(request.prefix) else { return false }
                     guard let start else { return true }
-                    return ObjectKey(start) < key && !(skipUnder && key.rawValue.hasPrefix(start))
+                    return ObjectKey(start) < key && !(skipUnder && key.rawValue.hasBytePrefix(start))
                 }
                 .sorted()
             var objects: [ListedObject] = []
@@ -233,10 +234,9 @@ public final class MemoryObjectStore: ObjectStore {
             var truncated = false
             for key in keys {
                 if let delimiter = request.delimiter, !delimiter.isEmpty,
-                   let r = key.rawValue.dropFirst(request.prefix.count).firstRange(of: delimiter)
+                   let common = Self.commonPrefix(key.rawValue, after: request.prefix, delimiter: delimiter)
                 {
-                    let common = String(key.rawValue[..<r.upperBound])
-                    if prefixes.last == common { continue }
+                    if let previous = prefixes.last, previous.bytesEqual(common) { continue }
                     if count == request.maxKeys { truncated = true; break }
                     prefixes.append(common)
                     last = common
@@ -251,6 +251,17 @@ public final class MemoryObjectStore: ObjectStore {
             }
             return ListPage(objects: objects, commonPrefixes: prefixes, nextToken: truncated ? last : nil)
         }
+    }
+
+    /// The key up to and including the first `delimiter` after `prefix`, by bytes; nil when there is none.
+    static func commonPrefix(_ key: String, after prefix: String, delimiter: String) -> String? {
+        let k = Array(key.utf8), d = Array(delimiter.utf8)
+        var i = prefix.utf8.count
+        while i + d.count <= k.count {
+            if k[i..<(i + d.count)].elementsEqual(d) { return String(decoding: k[..<(i + d.count)], as: UTF8.self) }
+            i += 1
+        }
+        return nil
     }
 
     // MARK: - Multipart
@@ -336,7 +347,7 @@ public final class MemoryObjectStore: ObjectStore {
     {
         state.withLock { s in
             let all = s.uploads
-                .filter { $0.value.key.rawValue.hasPrefix(prefix) }
+                .filter { $0.value.key.rawValue.hasBytePrefix(prefix) }
                 .map { MultipartUpload(key: $0.value.key, uploadID: $0.key, initiated: $0.value.initiated) }
                 .sorted { ($0.key, $0.uploadID.rawValue) < ($1.key, $1.uploadID.rawValue) }
                 .filter { u in

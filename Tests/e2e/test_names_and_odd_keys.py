@@ -33,6 +33,28 @@ def test_special_characters_map_to_exact_keys(env):
     assert read_file(m2 / "dir with space & more" / "caf\u00e9 #1") == b"nested"
 
 
+def test_names_that_differ_only_in_unicode_normalization_are_two_files(env):
+    """"caf\u00e9" as Linux writes it (NFC) and as macOS does (NFD), and a name that starts with a combining
+    mark: three objects, three files, each read, written and renamed under its own bytes."""
+    b = env.bucket
+    names = ["caf\u00e9", "cafe\u0301", "\u0301x"]
+    for i, n in enumerate(names):
+        b.put_object("uni/" + n, f"object {i}\n".encode())
+    m = env.mount()
+    d = os.path.join(m.path, "uni").encode()
+    assert sorted(os.listdir(d)) == sorted(n.encode() for n in names)
+    for i, n in enumerate(names):
+        assert read_file(os.path.join(d, n.encode())) == f"object {i}\n".encode(), n.encode()
+    with open(os.path.join(d, names[1].encode()), "wb") as f:
+        f.write(b"rewritten through the NFD name\n")
+    assert api.get(b, "uni/" + names[1]) == b"rewritten through the NFD name\n"
+    assert api.get(b, "uni/" + names[0]) == b"object 0\n"
+    sh(["mv", os.path.join(m.path, "uni"), os.path.join(m.path, "uni2")])
+    assert sorted(k.encode() for k in api.list_keys(b) if k.startswith("uni")) == \
+        sorted(("uni2/" + n).encode() for n in names)
+    assert api.get(b, "uni2/" + names[2]) == b"object 2\n"
+
+
 def test_names_longer_than_255_bytes_are_refused(env):
     m = env.mount()
     with pytest.raises(OSError) as e:

@@ -19,7 +19,7 @@ final class DirectoryReadahead: Sendable {
     private struct Listing {
         var names: [String] = []
         var sizes: [UInt64] = []
-        var index: [String: Int] = [:]
+        var index: [ExactString: Int] = [:]   // by bytes, as names are
         /// The position last looked up or opened, and the last one a fetch was started for.
         var last = -2
         var frontier = -1
@@ -47,7 +47,7 @@ final class DirectoryReadahead: Sendable {
     func remember(_ dir: FSPath, files: [(name: String, size: UInt64)], now: Timestamp) {
         var listing = Listing(stored: now)
         for f in files where f.size > 0 && f.size <= sizeLimit {
-            listing.index[f.name] = listing.names.count
+            listing.index[ExactString(f.name)] = listing.names.count
             listing.names.append(f.name)
             listing.sizes.append(f.size)
         }
@@ -67,7 +67,7 @@ final class DirectoryReadahead: Sendable {
     func touched(_ path: FSPath, now: Timestamp, fetch: @escaping Fetch) {
         let dir = path.parent
         state.withLock { s in
-            guard var l = s.listings[dir], now < l.stored.adding(seconds: lifetime), let i = l.index[path.name],
+            guard var l = s.listings[dir], now < l.stored.adding(seconds: lifetime), let i = l.index[ExactString(path.name)],
                   i != l.last else { return }
             let sequential = i == l.last + 1
             l.last = i

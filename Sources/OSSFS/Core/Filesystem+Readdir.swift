@@ -93,7 +93,8 @@ extension Filesystem {
     func list(_ path: FSPath, onPage: ([ListedEntry]) -> Void = { _ in }) async throws -> [ListedEntry] {
         let prefix = names.listPrefix(path)
         var entries: [ListedEntry] = []
-        var index: [String: Int] = [:]
+        // By bytes: two names that differ only in Unicode normalization are two entries.
+        var index: [ExactString: Int] = [:]
         var token: String?
         let now = mountTime
         repeat {
@@ -101,38 +102,38 @@ extension Filesystem {
                                                         maxKeys: 1000))
             var touched: [Int] = []
             func add(_ e: ListedEntry) {
-                if let i = index[e.name] { entries[i] = e; touched.append(i) } else {
-                    index[e.name] = entries.count
+                let key = ExactString(e.name)
+                if let i = index[key] { entries[i] = e; touched.append(i) } else {
+                    index[key] = entries.count
                     touched.append(entries.count)
                     entries.append(e)
                 }
             }
-            for p in page.commonPrefixes {
-                guard p.hasPrefix(prefix), p.hasSuffix("/") else { continue }
-                let name = p.dropFirst(prefix.count).dropLast()
-                guard Namespace.displayableName(name) else { continue }
+            for p in page.commonPrefixes where p.hasByteSuffix("/") {
+                guard let name = Namespace.childName(p, below: prefix, dropSuffix: "/"),
+                      Namespace.displayableName(name) else { continue }
                 var info = OSSFS1Metadata.implicitDirectory(defaults: defaults, time: now)
                 info.complete = false
-                add(ListedEntry(name: String(name), kind: .directory, info: info))
+                add(ListedEntry(name: name, kind: .directory, info: info))
             }
             for o in page.objects {
-                guard o.key.rawValue.hasPrefix(prefix) else { continue }
-                var name = o.key.rawValue.dropFirst(prefix.count)
-                if name.hasSuffix(OSSFS1Metadata.folderSuffix), !config.noImplicitDirectories {
+                let key = o.key.rawValue
+                if key.hasByteSuffix(OSSFS1Metadata.folderSuffix), !config.noImplicitDirectories {
                     // s3fs's `dir_$folder$`: the directory `dir`, unless a plain file `dir` was listed (it sorts
                     // first): lookup, like s3fs, asks for the folder marker only when nothing else answers.
-                    name = name.dropLast(OSSFS1Metadata.folderSuffix.count)
-                    guard Namespace.displayableName(name) else { continue }
-                    if let i = index[String(name)], entries[i].kind != .directory { continue }
+                    guard let name = Namespace.childName(key, below: prefix, dropSuffix: OSSFS1Metadata.folderSuffix),
+                          Namespace.displayableName(name) else { continue }
+                    if let i = index[ExactString(name)], entries[i].kind != .directory { continue }
                     var info = OSSFS1Metadata.implicitDirectory(defaults: defaults, time: o.lastModified)
                     info.complete = false
-                    add(ListedEntry(name: String(name), kind: .directory, info: info))
+                    add(ListedEntry(name: name, kind: .directory, info: info))
                     continue
                 }
-                guard !name.isEmpty, Namespace.displayableName(name) else { continue }   // "" is our own marker
-                if index[String(name)] != nil { continue }                                 // the directory wins
+                // "" is our own marker.
+                guard let name = Namespace.childName(key, below: prefix), Namespace.displayableName(name) else { continue }
+                if index[ExactString(name)] != nil { continue }   // the directory wins
                 let info = listedObjectInfo(o)
-                add(ListedEntry(name: String(name), kind: info.kind, info: info))
+                add(ListedEntry(name: name, kind: info.kind, info: info))
             }
             for i in touched { mergeCached(path, &entries[i]) }
             onPage(touched.map { entries[$0] })
@@ -148,11 +149,11 @@ extension Filesystem {
         }
         // Files created here whose first upload has not landed are not in the listing yet; what this mount
         // holds for them is the whole truth.
-        for (name, file) in inodes.openFiles(in: path) where index[name] == nil {
+        for (name, file) in inodes.openFiles(in: path) where index[ExactString(name)] == nil {
             guard file.with({ !$0.existsInStore && !$0.detached }) else { continue }
             var info = file.info
             info.complete = true
-            index[name] = entries.count
+            index[ExactString(name)] = entries.count
             entries.append(ListedEntry(name: name, kind: .regular, info: info))
         }
         return entries

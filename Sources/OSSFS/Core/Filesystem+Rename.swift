@@ -202,14 +202,14 @@ extension Filesystem {
             }
             try journal.startDeleting()
         } catch {
-            let copies = objects.map { ObjectKey(toPrefix + $0.key.rawValue.dropFirst(fromPrefix.count)) }
+            let copies = objects.map { Self.rebasedKey($0.key, from: fromPrefix, to: toPrefix) }
             try? await deleteKeys(copies)
             journal.end()
             throw error
         }
         // Open files below follow their inodes: they now read the copies.
         var copied: [ObjectKey: (ETag, ETag)] = [:]
-        for (o, r) in zip(objects, results) { if let r { copied[ObjectKey(toPrefix + o.key.rawValue.dropFirst(fromPrefix.count))] = (o.etag, r.etag) } }
+        for (o, r) in zip(objects, results) { if let r { copied[Self.rebasedKey(o.key, from: fromPrefix, to: toPrefix)] = (o.etag, r.etag) } }
         for f in open {
             guard let p = inodes.path(f.ino) else { continue }
             let newKey = names.fileKey(p.rebased(from: source, to: target))
@@ -225,10 +225,16 @@ extension Filesystem {
         try await deleteKeys(objects.map(\.key) + (legacy.map { [$0] } ?? []))
     }
 
+    /// `key` (listed below `fromPrefix`) moved below `toPrefix`. Cut by bytes: a name that starts with a
+    /// combining mark would otherwise lose it to the "/" before it, and land under another name.
+    static func rebasedKey(_ key: ObjectKey, from fromPrefix: String, to toPrefix: String) -> ObjectKey {
+        ObjectKey(toPrefix + key.rawValue.droppingBytes(first: fromPrefix.utf8.count))
+    }
+
     /// Copies one listed object of a directory being renamed to its place below `toPrefix` (nil result for
     /// a native symlink, which is made anew).
     func copyListed(_ o: ListedObject, fromPrefix: String, toPrefix: String) async throws -> WriteResult? {
-        let to = ObjectKey(toPrefix + o.key.rawValue.dropFirst(fromPrefix.count))
+        let to = Self.rebasedKey(o.key, from: fromPrefix, to: toPrefix)
         if o.objectType == .symlink {
             let (linkTarget, own) = try await store.getSymlink(o.key)
             try await store.putSymlink(to, target: linkTarget,

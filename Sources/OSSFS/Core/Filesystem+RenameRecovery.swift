@@ -5,7 +5,7 @@ import ObjectStore
 extension Filesystem {
     func finishRename(_ name: String, _ saved: RenameRecord, _ area: StagingArea) async -> RecoveryReport.Item {
         var record = saved
-        let destination = String(record.destinationPrefix.dropFirst(config.prefix.count))
+        let destination = record.destinationPrefix.droppingBytes(first: config.prefix.utf8.count)
         func item(_ outcome: RecoveryReport.Outcome) -> RecoveryReport.Item {
             RecoveryReport.Item(key: destination, stagedPath: area.renamesDirectory + "/" + name, outcome: outcome)
         }
@@ -60,7 +60,7 @@ extension Filesystem {
         -> (source: String, copied: Bool)?
     {
         let from = ObjectKey(s.key)
-        let to = ObjectKey(record.destinationPrefix + s.key.dropFirst(record.sourcePrefix.count))
+        let to = Self.rebasedKey(from, from: record.sourcePrefix, to: record.destinationPrefix)
         if s.symlink == true {
             guard let (target, own) = try? await store.getSymlink(from) else { return nil }
             if let (existing, _) = try? await store.getSymlink(to), existing == target { return (s.etag, false) }

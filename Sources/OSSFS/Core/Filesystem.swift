@@ -295,17 +295,19 @@ public final class Filesystem: FilesystemOperations {
     func rememberListedFiles(_ path: FSPath, _ page: ListPage) {
         guard page.nextToken == nil, !config.readdirOptimize else { return }
         let prefix = names.listPrefix(path)
-        var directories = Set(page.commonPrefixes.compactMap { p -> Substring? in
-            p.hasPrefix(prefix) && p.hasSuffix("/") ? p.dropFirst(prefix.count).dropLast() : nil
+        var directories = Set(page.commonPrefixes.compactMap { p -> ExactString? in
+            p.hasByteSuffix("/") ? Namespace.childName(p, below: prefix, dropSuffix: "/").map(ExactString.init) : nil
         })
-        for o in page.objects where o.key.rawValue.hasSuffix(OSSFS1Metadata.folderSuffix) {
-            directories.insert(o.key.rawValue.dropFirst(prefix.count).dropLast(OSSFS1Metadata.folderSuffix.count))
+        for o in page.objects where o.key.rawValue.hasByteSuffix(OSSFS1Metadata.folderSuffix) {
+            if let name = Namespace.childName(o.key.rawValue, below: prefix, dropSuffix: OSSFS1Metadata.folderSuffix) {
+                directories.insert(ExactString(name))
+            }
         }
-        for o in page.objects where o.key.rawValue.hasPrefix(prefix) && o.objectType != .symlink {
-            let name = o.key.rawValue.dropFirst(prefix.count)
-            guard !name.isEmpty, !name.hasSuffix(OSSFS1Metadata.folderSuffix), !directories.contains(name),
+        for o in page.objects where o.objectType != .symlink {
+            guard let name = Namespace.childName(o.key.rawValue, below: prefix), !name.isEmpty,
+                  !name.hasByteSuffix(OSSFS1Metadata.folderSuffix), !directories.contains(ExactString(name)),
                   Namespace.displayableName(name) else { continue }
-            cache.putUnlessKnown(path.appending(String(name)), listedObjectInfo(o))
+            cache.putUnlessKnown(path.appending(name), listedObjectInfo(o))
         }
     }
 

@@ -3,6 +3,8 @@ import ObjectStore
 /// A path inside the mount, relative to its root: "" is the root, "a/b" a nested name. Never starts or ends
 /// with "/", never holds an empty, "." or ".." segment, every segment ≤ 255 bytes: only names that passed
 /// `Namespace.validate` are joined into one.
+/// Paths are byte strings, compared, hashed and cut by their UTF-8 bytes (see `ExactString`): two objects
+/// whose names differ only in Unicode normalization are two files.
 struct FSPath: Hashable, Sendable, CustomStringConvertible {
     let rawValue: String
     init(_ rawValue: String) { self.rawValue = rawValue }
@@ -10,28 +12,27 @@ struct FSPath: Hashable, Sendable, CustomStringConvertible {
     var isRoot: Bool { rawValue.isEmpty }
     var description: String { isRoot ? "/" : "/" + rawValue }
 
+    static func == (a: FSPath, b: FSPath) -> Bool { a.rawValue.bytesEqual(b.rawValue) }
+    func hash(into hasher: inout Hasher) { rawValue.hashBytes(into: &hasher) }
+
     func appending(_ name: String) -> FSPath { isRoot ? FSPath(name) : FSPath(rawValue + "/" + name) }
 
-    var parent: FSPath {
-        guard let slash = rawValue.lastIndex(of: "/") else { return .root }
-        return FSPath(String(rawValue[..<slash]))
-    }
+    var parent: FSPath { rawValue.lastSegment.parent.map(FSPath.init) ?? .root }
 
-    var name: String {
-        guard let slash = rawValue.lastIndex(of: "/") else { return rawValue }
-        return String(rawValue[rawValue.index(after: slash)...])
-    }
+    var name: String { rawValue.lastSegment.name }
 
     /// True when `self` is `other` or lies below it.
     func isWithin(_ other: FSPath) -> Bool {
-        other.isRoot || rawValue == other.rawValue || rawValue.hasPrefix(other.rawValue + "/")
+        if other.isRoot { return true }
+        let n = other.rawValue.utf8.count
+        return rawValue.hasBytePrefix(other.rawValue)
+            && (rawValue.utf8.count == n || rawValue.utf8.dropFirst(n).first == UInt8(ascii: "/"))
     }
 
     /// `self` moved from below `old` to below `new` (callers check `isWithin(old)` first).
     func rebased(from old: FSPath, to new: FSPath) -> FSPath {
-        if rawValue == old.rawValue { return new }
-        let rest = rawValue.dropFirst(old.isRoot ? 0 : old.rawValue.count + 1)
-        return new.appending(String(rest))
+        if self == old { return new }
+        return new.appending(rawValue.droppingBytes(first: old.isRoot ? 0 : old.rawValue.utf8.count + 1))
     }
 }
 
@@ -72,13 +73,20 @@ struct Namespace: Sendable {
 
     /// The path of a key below the prefix, or nil when it is not below it.
     func path(ofKey key: ObjectKey) -> String? {
-        guard key.rawValue.hasPrefix(prefix) else { return nil }
-        return String(key.rawValue.dropFirst(prefix.count))
+        guard key.rawValue.hasBytePrefix(prefix) else { return nil }
+        return key.rawValue.droppingBytes(first: prefix.utf8.count)
+    }
+
+    /// The name of a listed key or common prefix directly below `listPrefix` (its trailing "/" and the
+    /// `dropSuffix` bytes cut), or nil when it is not below it.
+    static func childName(_ listed: String, below listPrefix: String, dropSuffix: String = "") -> String? {
+        guard listed.hasBytePrefix(listPrefix) else { return nil }
+        return listed.droppingBytes(first: listPrefix.utf8.count, last: dropSuffix.utf8.count)
     }
 
     /// Checks a name the kernel sends for a new or existing entry.
     static func validate(_ name: String) throws {
-        if name.isEmpty || name == "." || name == ".." || name.contains("/") || name.contains("\0") {
+        if name.isEmpty || name == "." || name == ".." || name.utf8.contains(UInt8(ascii: "/")) || name.utf8.contains(0) {
             throw FSError.invalidArgument("invalid name")
         }
         if name.utf8.count > nameMax { throw FSError.nameTooLong }
@@ -91,7 +99,7 @@ struct Namespace: Sendable {
     }
 
     /// Whether a listing name (one segment, no "/") can be shown as a directory entry.
-    static func displayableName(_ name: Substring) -> Bool {
-        !name.isEmpty && name != "." && name != ".." && name.utf8.count <= nameMax && !name.contains("\0")
+    static func displayableName(_ name: String) -> Bool {
+        !name.isEmpty && name != "." && name != ".." && name.utf8.count <= nameMax && !name.utf8.contains(0)
     }
 }
