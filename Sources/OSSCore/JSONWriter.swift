@@ -13,28 +13,21 @@ public struct JSONWriter {
 
     // MARK: containers
 
-    public mutating func beginObject(_ key: String? = nil) {
+    public mutating func beginObject(_ key: String? = nil) { open(key, UInt8(ascii: "{")) }
+    public mutating func endObject() { close(UInt8(ascii: "}")) }
+    public mutating func beginArray(_ key: String? = nil) { open(key, UInt8(ascii: "[")) }
+    public mutating func endArray() { close(UInt8(ascii: "]")) }
+
+    private mutating func open(_ key: String?, _ bracket: UInt8) {
         startValue(key)
-        bytes.append(UInt8(ascii: "{"))
+        bytes.append(bracket)
         hasMembers.append(false)
     }
 
-    public mutating func endObject() {
-        precondition(!hasMembers.isEmpty, "JSONWriter.endObject without an open object")
+    private mutating func close(_ bracket: UInt8) {
+        precondition(!hasMembers.isEmpty, "JSONWriter: a close without an open object or array")
         hasMembers.removeLast()
-        bytes.append(UInt8(ascii: "}"))
-    }
-
-    public mutating func beginArray(_ key: String? = nil) {
-        startValue(key)
-        bytes.append(UInt8(ascii: "["))
-        hasMembers.append(false)
-    }
-
-    public mutating func endArray() {
-        precondition(!hasMembers.isEmpty, "JSONWriter.endArray without an open array")
-        hasMembers.removeLast()
-        bytes.append(UInt8(ascii: "]"))
+        bytes.append(bracket)
     }
 
     // MARK: values (a key inside an object, none inside an array)
