@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Object keys and file names are byte strings. Swift's `String` compares and hashes by Unicode canonical
 /// equivalence and counts grapheme clusters, so by its rules "é" written precomposed (NFC, as Linux tools
 /// write it) and decomposed (NFD, as macOS does) are one name, and a segment that starts with a combining
@@ -9,7 +15,7 @@ extension String {
         let a = utf8, b = other.utf8
         guard a.count == b.count else { return false }
         if let equal = a.withContiguousStorageIfAvailable({ x in
-            b.withContiguousStorageIfAvailable { y in x.elementsEqual(y) }
+            b.withContiguousStorageIfAvailable { y in x.isEmpty || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 }
         }), let equal { return equal }
         return a.elementsEqual(b)
     }
