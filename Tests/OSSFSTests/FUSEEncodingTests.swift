@@ -64,3 +64,18 @@ struct FUSEEncodingTests {
         #expect(e.ino == 42 && e.entry_timeout == 2 && e.attr_timeout == 3 && e.attr.st_ino == 42)
     }
 }
+
+@Suite struct KernelNameTests {
+    private func decoded(_ bytes: [UInt8]) -> String? {
+        (bytes + [0]).withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { strictUTF8($0.baseAddress) } }
+    }
+
+    @Test func onlyWellFormedUTF8NamesAreTaken() {
+        #expect(decoded(Array("café 日本 😀".utf8)) == "café 日本 😀")
+        #expect(decoded([]) == "")
+        for bad: [UInt8] in [[0x72, 0xE9], [0xFF], [0xC0, 0xAF], [0xED, 0xA0, 0x80], [0xE6, 0x97], [0x80]] {
+            #expect(decoded(bad) == nil, "\(bad)")   // Latin-1, invalid byte, overlong, surrogate, cut, stray
+        }
+        #expect(strictUTF8(nil) == nil)
+    }
+}

@@ -55,6 +55,32 @@ def test_names_that_differ_only_in_unicode_normalization_are_two_files(env):
     assert api.get(b, "uni2/" + names[2]) == b"object 2\n"
 
 
+def test_names_that_are_not_utf8_are_refused_not_merged(env):
+    """OSS keys are UTF-8. Two Latin-1 names (as in an old tar archive) must not both land on one repaired key
+    (each bad byte as U+FFFD), the second silently replacing the first: a new such name fails with EILSEQ,
+    and looking one up finds nothing."""
+    m = env.mount()
+    d = os.fsencode(m.path)
+    for name in (b"r\xe9sum\xe9.txt", b"r\xe8sum\xe8.txt"):
+        with pytest.raises(OSError) as e:
+            with open(os.path.join(d, name), "wb") as f:
+                f.write(b"latin-1")
+        assert e.value.errno == errno.EILSEQ, name
+        assert not os.path.exists(os.path.join(d, name))
+        with pytest.raises(OSError) as e:
+            os.mkdir(os.path.join(d, name + b".d"))
+        assert e.value.errno == errno.EILSEQ
+    with pytest.raises(OSError) as e:
+        os.symlink(b"target-\xff", os.path.join(d, b"link"))
+    assert e.value.errno == errno.EILSEQ
+    (m / "ok.txt").write_bytes(b"fine")
+    with pytest.raises(OSError) as e:
+        os.rename(os.path.join(d, b"ok.txt"), os.path.join(d, b"\xff"))
+    assert e.value.errno == errno.EILSEQ
+    assert read_file(m / "ok.txt") == b"fine"
+    assert api.list_keys(env.bucket) == ["ok.txt"]
+
+
 def test_names_longer_than_255_bytes_are_refused(env):
     m = env.mount()
     with pytest.raises(OSError) as e:
