@@ -53,11 +53,17 @@ extension String {
         return String(Substring(bytes[lo..<hi]))
     }
 
-    /// The part after the last "/" (all of it when there is none), and the part before it.
-    public var lastSegment: (parent: String?, name: String) {
+    /// The part before the last "/", nil when there is none.
+    public var beforeLastSlash: String? {
         let bytes = utf8
-        guard let slash = bytes.lastIndex(of: UInt8(ascii: "/")) else { return (nil, self) }
-        return (String(Substring(bytes[..<slash])), String(Substring(bytes[bytes.index(after: slash)...])))
+        return bytes.lastIndex(of: UInt8(ascii: "/")).map { String(Substring(bytes[..<$0])) }
+    }
+
+    /// The part after the last "/", all of it when there is none.
+    public var afterLastSlash: String {
+        let bytes = utf8
+        guard let slash = bytes.lastIndex(of: UInt8(ascii: "/")) else { return self }
+        return String(Substring(bytes[bytes.index(after: slash)...]))
     }
 }
 

@@ -17,9 +17,9 @@ struct FSPath: Hashable, Sendable, CustomStringConvertible {
 
     func appending(_ name: String) -> FSPath { isRoot ? FSPath(name) : FSPath(rawValue + "/" + name) }
 
-    var parent: FSPath { rawValue.lastSegment.parent.map(FSPath.init) ?? .root }
+    var parent: FSPath { rawValue.beforeLastSlash.map(FSPath.init) ?? .root }
 
-    var name: String { rawValue.lastSegment.name }
+    var name: String { rawValue.afterLastSlash }
 
     /// True when `self` is `other` or lies below it.
     func isWithin(_ other: FSPath) -> Bool {

@@ -5,6 +5,7 @@ import Darwin
 #endif
 import Dispatch
 import OSSCore
+import ObjectStore
 import Synchronization
 
 /// Runs blocking work (reading gigabytes of a staging file for its CRC64) on a Dispatch thread, so it
@@ -46,10 +47,7 @@ final class StagingFile: Sendable {
     }
 
     /// The last component of `path`: how the file's record names it.
-    var name: String {
-        guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return path }
-        return String(path[path.utf8.index(after: slash)...])
-    }
+    var name: String { path.afterLastSlash }
 
     /// The file's length (a recovered file's size).
     func length() throws -> UInt64 {
