@@ -106,12 +106,15 @@ public enum ASCII {
     /// A decimal number with the spaces and tabs around it ignored (header values: Content-Length, CRC64s).
     public static func decimal(_ text: Substring) -> UInt64? {
         var text = text
-        return text.withUTF8 { bytes in
-            var lo = 0, hi = bytes.count
-            while lo < hi, bytes[lo] == 0x20 || bytes[lo] == 0x09 { lo += 1 }
-            while hi > lo, bytes[hi - 1] == 0x20 || bytes[hi - 1] == 0x09 { hi -= 1 }
-            return decimal(UnsafeBufferPointer(rebasing: bytes[lo..<hi]))
-        }
+        return text.withUTF8 { decimal(UnsafeBufferPointer(rebasing: trimmingBlanks($0[...]))) }
+    }
+
+    /// `bytes` without the spaces and tabs around them (header values, metadata values).
+    public static func trimmingBlanks(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> Slice<UnsafeBufferPointer<UInt8>> {
+        let isBlank: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 }
+        guard let first = bytes.firstIndex(where: { !isBlank($0) }) else { return bytes[bytes.endIndex...] }
+        let last = bytes.lastIndex(where: { !isBlank($0) })!
+        return bytes[first...last]
     }
 
     /// Strips spaces, tabs, CR and LF from both ends.

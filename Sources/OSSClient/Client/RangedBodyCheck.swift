@@ -33,10 +33,9 @@ extension OSSClient {
     /// Read as bytes: every random read's answer passes through here.
     static func parseContentRange(_ text: String) -> (first: UInt64, last: UInt64, total: UInt64)? {
         var text = text
-        return text.withUTF8 { b -> (first: UInt64, last: UInt64, total: UInt64)? in
-            var lo = 0, hi = b.count
-            while lo < hi, b[lo] == 0x20 || b[lo] == 0x09 { lo += 1 }
-            while hi > lo, b[hi - 1] == 0x20 || b[hi - 1] == 0x09 { hi -= 1 }
+        return text.withUTF8 { all -> (first: UInt64, last: UInt64, total: UInt64)? in
+            let t = ASCII.trimmingBlanks(all[...])
+            let b = all, lo = t.startIndex, hi = t.endIndex
             let unit = "bytes ".utf8
             guard hi - lo > unit.count, b[lo..<(lo + unit.count)].elementsEqual(unit) else { return nil }
             let spec = (lo + unit.count)..<hi

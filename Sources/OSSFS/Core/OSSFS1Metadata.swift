@@ -34,7 +34,7 @@ enum OSSFS1Metadata {
     static func parseInteger(_ s: String) -> UInt64? {
         var s = s
         return s.withUTF8 { all in
-            var t = Blanks.trimmed(all)
+            var t = ASCII.trimmingBlanks(all[...])
             guard !t.isEmpty else { return nil }
             if t.first == UInt8(ascii: "+") { t = t.dropFirst() }
             if t.count > 2, t[t.startIndex] == UInt8(ascii: "0"), t[t.startIndex + 1] | 0x20 == UInt8(ascii: "x") {
@@ -49,7 +49,7 @@ enum OSSFS1Metadata {
     static func parseTime(_ s: String) -> Timestamp? {
         var s = s
         return s.withUTF8 { all -> Timestamp? in
-            var t = Blanks.trimmed(all)
+            var t = ASCII.trimmingBlanks(all[...])
             var negative = false
             if let sign = t.first, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") {
                 negative = sign == UInt8(ascii: "-")
@@ -180,7 +180,7 @@ enum OSSFS1Metadata {
     static func isDirectoryContentType(_ t: String?) -> Bool {
         guard var t else { return false }
         return t.withUTF8 { all in
-            let base = Blanks.trimmed(all[..<(all.firstIndex(of: UInt8(ascii: ";")) ?? all.endIndex)])
+            let base = ASCII.trimmingBlanks(all[..<(all.firstIndex(of: UInt8(ascii: ";")) ?? all.endIndex)])
             return base.elementsEqual(directoryContentType.utf8) || base.elementsEqual("httpd/unix-directory".utf8)
         }
     }
@@ -233,19 +233,5 @@ enum OSSFS1Metadata {
     static func encode(_ info: NodeInfo) -> [String: String] {
         encode(kind: info.kind, permissions: info.permissions, uid: info.uid, gid: info.gid, atime: info.atime,
                mtime: info.mtime, ctime: info.ctime, preserving: info.userMetadata)
-    }
-}
-
-/// Spaces and tabs around a value, as the metadata parsers ignore them.
-private enum Blanks {
-    static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>) -> Slice<UnsafeBufferPointer<UInt8>> {
-        trimmed(bytes[...])
-    }
-
-    static func trimmed(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> Slice<UnsafeBufferPointer<UInt8>> {
-        let isBlank: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 }
-        guard let first = bytes.firstIndex(where: { !isBlank($0) }) else { return bytes[bytes.endIndex...] }
-        let last = bytes.lastIndex(where: { !isBlank($0) })!
-        return bytes[first...last]
     }
 }
