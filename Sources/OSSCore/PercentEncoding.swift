@@ -30,6 +30,8 @@ public enum PercentEncoding {
 
     /// %XX decoding; `plusAsSpace` for form/query decoding. nil on malformed input or invalid UTF-8.
     public static func decode(_ s: String, plusAsSpace: Bool = false) -> String? {
+        // Most listed keys hold nothing to decode: hand back the same string (it is valid UTF-8 already).
+        guard s.utf8.contains(where: { $0 == 0x25 || (plusAsSpace && $0 == 0x2B) }) else { return s }
         let chars = Array(s.utf8)
         var out = [UInt8]()
         out.reserveCapacity(chars.count)

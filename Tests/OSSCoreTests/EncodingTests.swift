@@ -60,6 +60,9 @@ import Testing
         #expect(PercentEncoding.decode("a+b") == "a+b")
         #expect(PercentEncoding.decode("a+b", plusAsSpace: true) == "a b")
         #expect(PercentEncoding.decode("a%2Bb", plusAsSpace: true) == "a+b")
+        // Nothing to decode: the same bytes back (a decomposed é stays decomposed).
+        #expect(PercentEncoding.decode("dir/cafe\u{301}.txt").map { Array($0.utf8) } == Array("dir/cafe\u{301}.txt".utf8))
+        #expect(PercentEncoding.decode("", plusAsSpace: true) == "")
     }
 
     @Test func decodeRejectsMalformed() {
