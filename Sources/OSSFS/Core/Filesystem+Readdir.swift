@@ -87,76 +87,72 @@ extension Filesystem {
         inodes.unpin(provisioned)
     }
 
-    /// One pass over ListObjects (delimiter "/", 1000 keys a page): common prefixes are directories, objects
-    /// are files; names a filesystem cannot show are hidden and a directory hides a same-named file (see
-    /// `Namespace`). `onPage` sees each page's new or changed entries as soon as the page is in.
+    /// One pass over ListObjects (delimiter "/", 1000 keys a page), named by `addListedPage`. `onPage` sees
+    /// each page's new or changed entries as soon as the page is in.
     func list(_ path: FSPath, onPage: ([ListedEntry]) -> Void = { _ in }) async throws -> [ListedEntry] {
         let prefix = names.listPrefix(path)
-        var entries: [ListedEntry] = []
-        // By bytes: two names that differ only in Unicode normalization are two entries.
-        var index: [ExactString: Int] = [:]
+        var listed = ListedNames()
         var token: String?
-        let now = mountTime
         repeat {
             let page = try await store.list(ListRequest(prefix: prefix, delimiter: "/", continuationToken: token,
                                                         maxKeys: 1000))
-            var touched: [Int] = []
-            func add(_ e: ListedEntry) {
-                let key = ExactString(e.name)
-                if let i = index[key] { entries[i] = e; touched.append(i) } else {
-                    index[key] = entries.count
-                    touched.append(entries.count)
-                    entries.append(e)
-                }
-            }
-            for p in page.commonPrefixes where p.hasByteSuffix("/") {
-                guard let name = Namespace.childName(p, below: prefix, dropSuffix: "/"),
-                      Namespace.displayableName(name) else { continue }
-                var info = OSSFS1Metadata.implicitDirectory(defaults: defaults, time: now)
-                info.complete = false
-                add(ListedEntry(name: name, kind: .directory, info: info))
-            }
-            for o in page.objects {
-                let key = o.key.rawValue
-                if key.hasByteSuffix(OSSFS1Metadata.folderSuffix), !config.noImplicitDirectories {
-                    // s3fs's `dir_$folder$`: the directory `dir`, unless a plain file `dir` was listed (it sorts
-                    // first): lookup, like s3fs, asks for the folder marker only when nothing else answers.
-                    guard let name = Namespace.childName(key, below: prefix, dropSuffix: OSSFS1Metadata.folderSuffix),
-                          Namespace.displayableName(name) else { continue }
-                    if let i = index[ExactString(name)], entries[i].kind != .directory { continue }
-                    var info = OSSFS1Metadata.implicitDirectory(defaults: defaults, time: o.lastModified)
-                    info.complete = false
-                    add(ListedEntry(name: name, kind: .directory, info: info))
-                    continue
-                }
-                // "" is our own marker.
-                guard let name = Namespace.childName(key, below: prefix), Namespace.displayableName(name) else { continue }
-                if index[ExactString(name)] != nil { continue }   // the directory wins
-                let info = listedObjectInfo(o)
-                add(ListedEntry(name: name, kind: info.kind, info: info))
-            }
-            for i in touched { mergeCached(path, &entries[i]) }
-            onPage(touched.map { entries[$0] })
+            let touched = addListedPage(page, prefix: prefix, to: &listed)
+            for i in touched { mergeCached(path, &listed.entries[i]) }
+            onPage(touched.map { listed.entries[$0] })
             token = page.nextToken
         } while token != nil
         // A name the whole listing showed as a plain file has no directory of that name (it would have won):
         // kept as the listing's guess, a later lookup needs only the file's HEAD for its metadata, not the
         // marker HEAD and the listing of the full probe (`cat dir/*` after a plain readdir).
         if !config.readdirOptimize {
-            for e in entries where e.kind == .regular && !e.info.complete {
+            for e in listed.entries where e.kind == .regular && !e.info.complete {
                 cache.putUnlessKnown(path.appending(e.name), e.info)
             }
         }
         // Files created here whose first upload has not landed are not in the listing yet; what this mount
         // holds for them is the whole truth.
-        for (name, file) in inodes.openFiles(in: path) where index[ExactString(name)] == nil {
+        for (name, file) in inodes.openFiles(in: path) where !listed.contains(name) {
             guard file.with({ !$0.existsInStore && !$0.detached }) else { continue }
             var info = file.info
             info.complete = true
-            index[ExactString(name)] = entries.count
-            entries.append(ListedEntry(name: name, kind: .regular, info: info))
+            listed.add(ListedEntry(name: name, kind: .regular, info: info))
         }
-        return entries
+        return listed.entries
+    }
+
+    /// The entries one page of a listing below `prefix` shows, added to what earlier pages showed; returns the
+    /// indexes of entries the page added or changed. Common prefixes are directories, objects are files;
+    /// names a filesystem cannot show are hidden; a directory hides a same-named file, even one listed on an
+    /// earlier page (see `Namespace`); s3fs's `name_$folder$` is the directory `name` unless a plain file
+    /// `name` was listed (lookup, like s3fs, asks for the folder marker only when nothing else answers).
+    /// Readdir and the lookup probe's listing name entries only through here.
+    func addListedPage(_ page: ListPage, prefix: String, to listed: inout ListedNames) -> [Int] {
+        var touched: [Int] = []
+        for p in page.commonPrefixes where p.hasByteSuffix("/") {
+            guard let name = Namespace.childName(p, below: prefix, dropSuffix: "/"),
+                  Namespace.displayableName(name) else { continue }
+            var info = OSSFS1Metadata.implicitDirectory(defaults: defaults, time: mountTime)
+            info.complete = false
+            touched.append(listed.add(ListedEntry(name: name, kind: .directory, info: info)))
+        }
+        for o in page.objects {
+            let key = o.key.rawValue
+            if key.hasByteSuffix(OSSFS1Metadata.folderSuffix), !config.noImplicitDirectories {
+                guard let name = Namespace.childName(key, below: prefix, dropSuffix: OSSFS1Metadata.folderSuffix),
+                      Namespace.displayableName(name) else { continue }
+                if let existing = listed.entry(name), existing.kind != .directory { continue }
+                var info = OSSFS1Metadata.implicitDirectory(defaults: defaults, time: o.lastModified)
+                info.complete = false
+                touched.append(listed.add(ListedEntry(name: name, kind: .directory, info: info)))
+                continue
+            }
+            // "" is our own marker.
+            guard let name = Namespace.childName(key, below: prefix), Namespace.displayableName(name) else { continue }
+            if listed.contains(name) { continue }   // the directory wins
+            let info = listedObjectInfo(o)
+            touched.append(listed.add(ListedEntry(name: name, kind: info.kind, info: info)))
+        }
+        return touched
     }
 
     /// A listed object as the listing shows it (size and times; mode and owner come with its HEAD): a guess,

@@ -291,23 +291,13 @@ public final class Filesystem: FilesystemOperations {
     /// A directory's lookup listed all of its keys (`page` is not truncated): a plain file among them has no
     /// directory of its name (that would have shown too, and won), so it is kept as the listing's guess, as a
     /// full readdir keeps it, and looking it up next takes one request of its own, not a probe's HEAD and
-    /// listing (`cat dir/file` in a directory never listed).
+    /// listing (`cat dir/file` in a directory never listed). Named by readdir's rules (`addListedPage`).
     func rememberListedFiles(_ path: FSPath, _ page: ListPage) {
         guard page.nextToken == nil, !config.readdirOptimize else { return }
-        let prefix = names.listPrefix(path)
-        var directories = Set(page.commonPrefixes.compactMap { p -> ExactString? in
-            p.hasByteSuffix("/") ? Namespace.childName(p, below: prefix, dropSuffix: "/").map(ExactString.init) : nil
-        })
-        for o in page.objects where o.key.rawValue.hasByteSuffix(OSSFS1Metadata.folderSuffix) {
-            if let name = Namespace.childName(o.key.rawValue, below: prefix, dropSuffix: OSSFS1Metadata.folderSuffix) {
-                directories.insert(ExactString(name))
-            }
-        }
-        for o in page.objects where o.objectType != .symlink {
-            guard let name = Namespace.childName(o.key.rawValue, below: prefix), !name.isEmpty,
-                  !name.hasByteSuffix(OSSFS1Metadata.folderSuffix), !directories.contains(ExactString(name)),
-                  Namespace.displayableName(name) else { continue }
-            cache.putUnlessKnown(path.appending(name), listedObjectInfo(o))
+        var listed = ListedNames()
+        _ = addListedPage(page, prefix: names.listPrefix(path), to: &listed)
+        for e in listed.entries where e.kind == .regular {
+            cache.putUnlessKnown(path.appending(e.name), e.info)
         }
     }
 

@@ -23,6 +23,30 @@ struct ListedEntry: Sendable {
     var info: NodeInfo
 }
 
+/// A directory's entries in listing order, one per name, names told apart by their bytes (two names that
+/// differ only in Unicode normalization are two entries).
+struct ListedNames {
+    var entries: [ListedEntry] = []
+    private var index: [ExactString: Int] = [:]
+
+    func contains(_ name: String) -> Bool { index[ExactString(name)] != nil }
+
+    func entry(_ name: String) -> ListedEntry? { index[ExactString(name)].map { entries[$0] } }
+
+    /// Adds `e`, or replaces the entry of its name; returns its index.
+    @discardableResult
+    mutating func add(_ e: ListedEntry) -> Int {
+        let key = ExactString(e.name)
+        if let i = index[key] {
+            entries[i] = e
+            return i
+        }
+        index[key] = entries.count
+        entries.append(e)
+        return entries.count - 1
+    }
+}
+
 /// An open directory: a snapshot of the listing taken at offset 0, and the inodes it handed out (pinned
 /// until releasedir so that readdirplus confirmations find them).
 final class DirectoryHandle: Sendable {
