@@ -33,9 +33,9 @@ extension OSSClient {
     /// Read as bytes: every random read's answer passes through here.
     static func parseContentRange(_ text: String) -> (first: UInt64, last: UInt64, total: UInt64)? {
         var text = text
-        return text.withUTF8 { all -> (first: UInt64, last: UInt64, total: UInt64)? in
-            let t = ASCII.trimmingBlanks(all[...])
-            let b = all, lo = t.startIndex, hi = t.endIndex
+        return text.withUTF8 { b -> (first: UInt64, last: UInt64, total: UInt64)? in
+            let trimmed = ASCII.trimmingBlanks(b[...])
+            let lo = trimmed.startIndex, hi = trimmed.endIndex
             let unit = "bytes ".utf8
             guard hi - lo > unit.count, b[lo..<(lo + unit.count)].elementsEqual(unit) else { return nil }
             let spec = (lo + unit.count)..<hi
